@@ -1,0 +1,35 @@
+"""The Celery app. Tasks are found in each app's tasks.py; the beat schedule lives here."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab  # noqa: F401  (used by schedule entries as they are added)
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("setterdesk")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.update(
+    # A task is acknowledged only after it finished, so a killed worker's task runs again;
+    # every task is idempotent for that reason.
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_soft_time_limit=60,
+    task_time_limit=90,
+    task_default_queue="default",
+    # Declared, so a plain `celery -A config worker -B` consumes all three; webhooks get their
+    # own queue so a slow provider call never delays storing-and-processing deliveries.
+    task_queues=[Queue("default"), Queue("webhooks"), Queue("providers")],
+    task_routes={
+        "integrations.tasks.*": {"queue": "webhooks"},
+        "calendly.tasks.*": {"queue": "providers"},
+        "ghl.tasks.*": {"queue": "providers"},
+    },
+    broker_connection_retry_on_startup=True,
+    broker_transport_options={"visibility_timeout": 3600},
+    timezone="UTC",
+    beat_schedule={},
+)
+app.autodiscover_tasks()

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from config.health import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("", include("workspaces.urls")),
+    path("", include("booking.urls")),
+    path("", include("followups.urls")),
+    path("", include("integrations.urls")),
+    path("", include("calendly.urls")),
+    path("", include("ghl.urls")),
+]

@@ -1,0 +1,126 @@
+"""The booking-provider contract and the registry providers add themselves to.
+
+Callers ask ``get_provider(workspace)`` and never branch on a provider's name: everything a
+provider knows (its client, its webhook mapper, its card and form) hangs off its ``ProviderSpec``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from integrations.errors import ProviderNotConnected
+
+if TYPE_CHECKING:
+    from workspaces.models import Lead, Workspace
+
+
+@dataclass(frozen=True)
+class BookingRef:
+    """A booking's stable ids at its provider.
+
+    ``external_id`` is the key we dedupe on (Calendly: the invitee URI; GHL: the appointment
+    id); ``secondary_id`` rides along (Calendly: the scheduled event URI).
+    """
+
+    provider: str
+    external_id: str
+    secondary_id: str = ""
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A free time at the provider, in UTC."""
+
+    start: datetime
+    end: datetime | None = None
+
+
+@dataclass(frozen=True)
+class BookingResult:
+    ref: BookingRef
+    start: datetime
+    end: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ConnectionReport:
+    ok: bool
+    summary: str  # safe, human text: "Connected as Casey Closer (casey@agency.example)"
+    details: dict[str, str] = field(default_factory=dict)
+    missing_scopes: tuple[str, ...] = ()
+
+
+class BookingProvider(Protocol):
+    """What a provider does for one workspace. Built by ``ProviderSpec.factory(workspace)``."""
+
+    name: str
+
+    def available_slots(self, *, start: datetime, end: datetime, timezone: str) -> list[Slot]: ...
+
+    def book(self, *, lead: Lead, start: datetime, idempotency_key: str) -> BookingResult: ...
+
+    def cancel(self, *, ref: BookingRef, reason: str = "") -> None: ...
+
+    def find_booking(self, *, lead: Lead, start: datetime | None = None) -> BookingResult | None: ...
+
+    def check_connection(self) -> ConnectionReport: ...
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    """Everything the rest of the product may know about a provider.
+
+    ``factory(workspace)`` builds the provider; ``map_delivery(delivery)`` turns a stored
+    webhook delivery into lifecycle calls and returns the delivery's final state
+    (``processed``, ``ignored`` or ``unmatched``); ``is_connected(workspace)`` says whether the
+    workspace can book with it. Optional hooks fill the Integrations tab and the admin API.
+    """
+
+    name: str
+    label: str
+    factory: Callable[[Workspace], BookingProvider]
+    map_delivery: Callable[[Any], str]
+    is_connected: Callable[[Workspace], bool]
+    card_template: str = ""
+    card_context: Callable[..., dict] | None = None
+    api_connect: Callable[..., Any] | None = None
+    api_disconnect: Callable[..., Any] | None = None
+    api_status: Callable[..., dict] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+_registry: dict[str, ProviderSpec] = {}
+
+
+def register(spec: ProviderSpec) -> None:
+    """Called from each provider app's ``AppConfig.ready()``; re-registering replaces."""
+    _registry[spec.name] = spec
+
+
+def unregister(name: str) -> None:
+    _registry.pop(name, None)
+
+
+def get_spec(name: str) -> ProviderSpec:
+    try:
+        return _registry[name]
+    except KeyError:
+        raise ProviderNotConnected(f"No booking provider named “{name}” is installed.") from None
+
+
+def all_specs() -> list[ProviderSpec]:
+    return sorted(_registry.values(), key=lambda s: s.label)
+
+
+def get_provider(workspace: Workspace) -> BookingProvider:
+    """The workspace's chosen provider, or ProviderNotConnected with a reason a user can act on."""
+    spec = get_spec(workspace.booking_provider)
+    if not spec.is_connected(workspace):
+        raise ProviderNotConnected(
+            f"{spec.label} is the booking provider but is not connected: "
+            "connect it on the Integrations tab."
+        )
+    return spec.factory(workspace)

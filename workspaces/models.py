@@ -1,0 +1,169 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from workspaces.validators import normalize_email, validate_timezone
+
+
+class Workspace(models.Model):
+    class Provider(models.TextChoices):
+        GHL = "ghl", "GoHighLevel"
+        CALENDLY = "calendly", "Calendly"
+
+    class UnmatchedPolicy(models.TextChoices):
+        CREATE_LEAD = "create_lead", "Create a new lead"
+        KEEP_UNMATCHED = "keep_unmatched", "Keep the delivery as unmatched"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=200)
+    external_id = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    booking_provider = models.CharField(
+        max_length=20, choices=Provider.choices, default=Provider.GHL
+    )
+    auto_book_enabled = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    unmatched_bookings = models.CharField(
+        max_length=20, choices=UnmatchedPolicy.choices, default=UnmatchedPolicy.CREATE_LEAD
+    )
+    # The booking window offers are taken from (see booking.offers).
+    booking_days_ahead = models.PositiveSmallIntegerField(default=7)
+    booking_min_notice_minutes = models.PositiveIntegerField(default=120)
+    business_hours_start = models.PositiveSmallIntegerField(default=9)
+    business_hours_end = models.PositiveSmallIntegerField(default=17)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        ADMIN = "admin", "Admin"
+        SETTER = "setter", "Setter"
+        INBOX_MANAGER = "inbox_manager", "Inbox manager"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "workspace", "role"], name="membership_unique_role"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.workspace}"
+
+
+class Lead(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        CONTACTED = "contacted", "Contacted"
+        REPLIED = "replied", "Replied"
+        QUALIFIED = "qualified", "Qualified"
+        MEETING_BOOKED = "meeting_booked", "Meeting booked"
+        MEETING_CANCELED = "meeting_canceled", "Meeting canceled"
+        NO_SHOW = "no_show", "No-show"
+        COMPLETED = "completed", "Completed"
+        UNQUALIFIED = "unqualified", "Unqualified"
+        OPTED_OUT = "opted_out", "Opted out"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="leads")
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    phone = models.CharField(max_length=20, blank=True, help_text="E.164, e.g. +13125550142")
+    timezone = models.CharField(max_length=64, blank=True, validators=[validate_timezone])
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    source = models.CharField(max_length=30, default="manual")
+    # Rollup kept by booking.lifecycle only: the start of the latest live appointment.
+    booked_slot = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["workspace", "email"], name="lead_ws_email"),
+            models.Index(fields=["workspace", "phone"], name="lead_ws_phone"),
+            models.Index(fields=["workspace", "status"], name="lead_ws_status"),
+        ]
+        constraints = [
+            # One lead per address in a workspace, so concurrent "create or update" settle in
+            # the database instead of making twins.
+            models.UniqueConstraint(
+                Lower("email"), "workspace", condition=~Q(email=""), name="lead_unique_email"
+            ),
+            models.UniqueConstraint(
+                fields=["workspace", "phone"], condition=~Q(phone=""), name="lead_unique_phone"
+            ),
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        full = f"{self.first_name} {self.last_name}".strip()
+        return full or self.email or self.phone or f"Lead {self.pk}"
+
+    @property
+    def effective_timezone(self) -> str:
+        return self.timezone or self.workspace.timezone
+
+    def clean(self):
+        if self.email:
+            self.email = normalize_email(self.email)
+
+    def save(self, *args, **kwargs):
+        self.email = (self.email or "").strip().lower()
+        super().save(*args, **kwargs)
+
+
+class LeadIdentity(models.Model):
+    """A lead's id at an outside system (a GHL contact id, a Calendly invitee e-mail hash...)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="identities")
+    provider = models.CharField(max_length=30)
+    external_id = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "provider", "external_id"], name="lead_identity_unique"
+            )
+        ]
+
+
+class AuditEvent(models.Model):
+    """Who changed what in a workspace's configuration. Never holds a secret value."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="audit_events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    actor_label = models.CharField(max_length=200, blank=True)  # "api key: onboarding"
+    action = models.CharField(max_length=80)
+    changes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.action} by {self.actor_label or self.actor}"
