@@ -6,6 +6,7 @@ from config.health import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/", include("workspaces.api.urls")),
     path("", include("workspaces.urls")),
     path("", include("booking.urls")),
     path("", include("followups.urls")),

@@ -1,4 +1,16 @@
-from workspaces.access import workspaces_for
+from django.urls import NoReverseMatch, reverse
+
+from workspaces.access import ADMINS, MEMBERS, workspaces_for
+
+# (label, url name, roles that see it). Pages live in several apps; a name that is not
+# installed is skipped, so this module needs to know none of them.
+NAV = [
+    ("Appointments", "appointment_list", MEMBERS),
+    ("Leads", "lead_list", MEMBERS),
+    ("Tasks", "task_list", MEMBERS),
+    ("Sequences", "sequence_list", ADMINS),
+    ("Integrations", "integrations_tab", ADMINS),
+]
 
 
 def workspace_nav(request):
@@ -6,8 +18,23 @@ def workspace_nav(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    workspace = getattr(request, "workspace", None)
+    roles = getattr(request, "workspace_roles", set())
     return {
         "nav_workspaces": workspaces_for(user).only("public_id", "name"),
-        "current_workspace": getattr(request, "workspace", None),
-        "current_roles": getattr(request, "workspace_roles", set()),
+        "current_workspace": workspace,
+        "current_roles": roles,
+        "workspace_links": _links(workspace, roles) if workspace else [],
     }
+
+
+def _links(workspace, roles):
+    links = []
+    for label, name, allowed in NAV:
+        if not roles & allowed:
+            continue
+        try:
+            links.append({"label": label, "url": reverse(name, args=[workspace.public_id])})
+        except NoReverseMatch:
+            continue
+    return links
