@@ -3,7 +3,6 @@
 import os
 
 from celery import Celery
-from celery.schedules import crontab  # noqa: F401  (used by schedule entries as they are added)
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -30,6 +29,23 @@ app.conf.update(
     broker_connection_retry_on_startup=True,
     broker_transport_options={"visibility_timeout": 3600},
     timezone="UTC",
-    beat_schedule={},
+    # Each entry names a task its app provides; every one is idempotent and safe to overlap.
+    beat_schedule={
+        "sweep-pending-deliveries": {
+            "task": "integrations.tasks.sweep_pending_deliveries",
+            "schedule": 60.0,
+        },
+        "send-due-followups": {"task": "followups.tasks.send_due_steps", "schedule": 60.0},
+        "reconcile-ghl": {"task": "ghl.tasks.reconcile_all", "schedule": 300.0},
+        "reconcile-calendly": {"task": "calendly.tasks.reconcile_all", "schedule": 300.0},
+        "check-calendly-subscriptions": {
+            "task": "calendly.tasks.check_all_subscriptions",
+            "schedule": 600.0,
+        },
+        "resolve-unknown-bookings": {
+            "task": "booking.tasks.resolve_unknown_attempts",
+            "schedule": 120.0,
+        },
+    },
 )
 app.autodiscover_tasks()
