@@ -104,7 +104,12 @@ def record_rescheduled(
     with transaction.atomic():
         lead = _lock_lead(lead)
         old, _ = _get_or_create(
-            workspace, lead, old_ref, status=Status.RESCHEDULED, start=old_start, end=old_end,
+            workspace,
+            lead,
+            old_ref,
+            status=Status.RESCHEDULED,
+            start=old_start,
+            end=old_end,
             source=source,
         )
         _fill_missing(old, ref=old_ref, start=old_start, end=old_end)

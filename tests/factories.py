@@ -12,7 +12,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     email = factory.Sequence(lambda n: f"user{n}@agency.example")
     username = factory.SelfAttribute("email")
-    password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
+    password = factory.django.Password("correct horse battery")
 
 
 class WorkspaceFactory(factory.django.DjangoModelFactory):

@@ -1,11 +1,12 @@
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from workspaces.validators import normalize_email, validate_timezone
+from workspaces.validators import normalize_email, normalize_phone, validate_timezone
 
 
 class Workspace(models.Model):
@@ -115,6 +116,10 @@ class Lead(models.Model):
     def __str__(self):
         return self.display_name
 
+    def save(self, *args, **kwargs):
+        self.email = (self.email or "").strip().lower()
+        super().save(*args, **kwargs)
+
     @property
     def display_name(self) -> str:
         full = f"{self.first_name} {self.last_name}".strip()
@@ -126,11 +131,15 @@ class Lead(models.Model):
 
     def clean(self):
         if self.email:
-            self.email = normalize_email(self.email)
-
-    def save(self, *args, **kwargs):
-        self.email = (self.email or "").strip().lower()
-        super().save(*args, **kwargs)
+            try:
+                self.email = normalize_email(self.email)
+            except ValidationError as exc:
+                raise ValidationError({"email": exc.messages}) from None
+        if self.phone:
+            try:
+                self.phone = normalize_phone(self.phone)
+            except ValidationError as exc:
+                raise ValidationError({"phone": exc.messages}) from None
 
 
 class LeadIdentity(models.Model):
@@ -148,6 +157,9 @@ class LeadIdentity(models.Model):
                 fields=["workspace", "provider", "external_id"], name="lead_identity_unique"
             )
         ]
+
+    def __str__(self):
+        return f"{self.provider}:{self.external_id}"
 
 
 class AuditEvent(models.Model):

@@ -24,5 +24,4 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("w/<uuid:workspace_id>/leads/", views.lead_list, name="lead_list"),
-    path("w/<uuid:workspace_id>/leads/<int:lead_id>/", views.lead_detail, name="lead_detail"),
 ]
