@@ -19,7 +19,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from booking.models import Appointment
+from booking.models import Appointment, Offer
 from followups import hooks
 from integrations.providers import BookingRef
 from workspaces.models import Lead, Workspace
@@ -271,6 +271,11 @@ def _refresh_lead(lead: Lead, *, booked: bool = False, status: str | None = None
         .first()
     )
     lead.booked_slot = live
+    if booked and live is not None:
+        # A booking by any path closes the lead's open offers (DOMAIN.md).
+        Offer.objects.filter(lead=lead, state=Offer.State.OPEN).update(
+            state=Offer.State.CLOSED, closed_at=timezone.now()
+        )
     if lead.status != Lead.Status.OPTED_OUT:  # opted_out is sticky
         if status is not None:
             lead.status = status

@@ -58,3 +58,124 @@ class Appointment(models.Model):
     @property
     def is_live(self) -> bool:
         return self.status == self.Status.BOOKED
+
+
+class InboundMessage(models.Model):
+    """A reply from a lead, on any channel. Stored once per provider message id."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="inbound_messages")
+    channel = models.CharField(max_length=20)  # sms, email, chat...
+    body = models.TextField()
+    received_at = models.DateTimeField()
+    provider = models.CharField(max_length=20, default="api")  # who told us: ghl, api...
+    provider_message_id = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "provider", "provider_message_id"],
+                condition=~models.Q(provider_message_id=""),
+                name="inbound_message_once",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.lead} · {self.channel} · {self.received_at:%Y-%m-%d %H:%M}"
+
+
+class Offer(models.Model):
+    """Concrete times offered to a lead. Only an open offer's future times can be auto-booked."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        SUPERSEDED = "superseded", "Superseded"
+        CLOSED = "closed", "Closed"  # the lead booked (any path)
+
+    class Kind(models.TextChoices):
+        STANDARD = "standard", "Standard"
+        COUNTER = "counter", "One-time (from the lead's proposal)"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="offers")
+    state = models.CharField(max_length=20, choices=State.choices, default=State.OPEN)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.STANDARD)
+    text = models.TextField(blank=True)
+    timezone = models.CharField(max_length=64)  # the zone the offer was written in
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lead"], condition=models.Q(state="open"), name="one_open_offer_per_lead"
+            )
+        ]
+
+    def __str__(self):
+        return f"Offer {self.pk} to {self.lead} ({self.state})"
+
+
+class OfferedSlot(models.Model):
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="slots")
+    index = models.PositiveSmallIntegerField()  # 1-based, as shown to the lead
+    start_at = models.DateTimeField()
+    end_at = models.DateTimeField(null=True, blank=True)
+    # The provider's own string for the slot, sent back verbatim when booking (GHL wants that).
+    provider_value = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["offer", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["offer", "index"], name="offered_slot_index")
+        ]
+
+    def __str__(self):
+        return f"{self.index}) {self.start_at:%Y-%m-%d %H:%M} UTC"
+
+
+class BookingAttempt(models.Model):
+    """One try at booking an offered time. At most one per lead and slot, ever, and at most one
+    in flight per lead: both are database constraints, so a retried or duplicated task, or two
+    replies at once, cannot book twice."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        BOOKED = "booked", "Booked"
+        FAILED = "failed", "Failed"
+        UNKNOWN = "unknown", "Outcome unknown (asking the provider)"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="booking_attempts")
+    slot = models.ForeignKey(OfferedSlot, on_delete=models.PROTECT, related_name="attempts")
+    message = models.ForeignKey(
+        InboundMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="attempts"
+    )
+    source = models.CharField(max_length=20, choices=Appointment.Source.choices)
+    provider = models.CharField(max_length=20)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="attempts"
+    )
+    error = models.TextField(blank=True)  # safe text, shown to setters
+    checks = models.PositiveSmallIntegerField(default=0)  # find_booking look-ups so far
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["lead", "slot"], name="one_attempt_per_lead_slot"),
+            models.UniqueConstraint(
+                fields=["lead"],
+                condition=models.Q(state__in=["pending", "unknown"]),
+                name="one_attempt_in_flight_per_lead",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Attempt {self.pk} for {self.lead} ({self.state})"
