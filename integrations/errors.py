@@ -64,3 +64,11 @@ class ProviderNotConnected(ProviderError):
     """The workspace has no usable connection for the provider it asked for."""
 
     permanent = True
+
+
+class DirectBookingUnavailable(ProviderError):
+    """The provider cannot book this lead directly (the plan lacks the API, its booking limits
+    are spent, the lead has no e-mail, required questions we cannot answer...). The caller should
+    send the lead a booking link instead (``BookingProvider.scheduling_link``)."""
+
+    permanent = True

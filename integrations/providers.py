@@ -68,6 +68,9 @@ class BookingProvider(Protocol):
 
     def check_connection(self) -> ConnectionReport: ...
 
+    # Optional: providers whose book() may raise DirectBookingUnavailable implement it.
+    # def scheduling_link(self, *, lead: Lead) -> str: ...
+
 
 @dataclass(frozen=True)
 class ProviderSpec:
