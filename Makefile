@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/setterdesk
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test demo lint format services install e2e-deps
+.PHONY: run test demo lint format services browser install
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (set PYTHON=python3.11)")'
@@ -23,7 +23,10 @@ run: install
 services:
 	bash .ci/services.sh
 
-test: install services
+browser:
+	bash .ci/browser.sh
+
+test: install services browser
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CELERY_TASK_ALWAYS_EAGER=1 \
 		$(BIN)/pytest -q $(PYTEST_ARGS)
 
