@@ -18,6 +18,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -65,6 +66,17 @@ APPOINTMENT_FIELDS = {
     "calendar_id": "calendarId",
 }
 MESSAGE_TYPES = ("SMS", "Email")
+
+
+@dataclass(frozen=True)
+class _Call:
+    method: str
+    path: str
+    action: str
+    repeatable: bool
+    last: bool
+    attempt: int
+
 
 # Raised before a byte left this machine: safe to try again even for a booking.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -388,53 +400,66 @@ class GhlClient:
         slept = 0.0
         for attempt in range(1, MAX_ATTEMPTS + 1):
             last = attempt == MAX_ATTEMPTS
+            call = _Call(method, path, action, repeatable, last, attempt)
             try:
                 response = self._http.request(
                     method, path, params=params, json=json, headers={"Version": version}
                 )
             except httpx.TransportError as exc:
-                reached = not isinstance(exc, _NOT_SENT)
-                detail = f"{method} {path}: {type(exc).__name__}"
-                if reached and not repeatable:
-                    raise self._unavailable(action, detail, outcome_unknown=True) from None
-                if last:
-                    raise self._unavailable(
-                        action, detail, outcome_unknown=reached and method != "GET"
-                    ) from None
-                slept = self._pause(_backoff(attempt), slept, action, detail)
-                continue
-
-            status = response.status_code
-            if status < 400:
-                return self._json(response, method=method, action=action)
-            if status == 429:
-                retry_after = _retry_after(response)
-                if retry_after is None:
-                    wait = _backoff(attempt)
-                else:
-                    wait = retry_after + random.uniform(0, BACKOFF_BASE)
-                too_long = retry_after is not None and retry_after > MAX_RETRY_AFTER
-                if last or too_long or not self._fits(wait, slept):
-                    raise ProviderRateLimited(
-                        "GoHighLevel is rate-limiting this location; try again shortly.",
-                        retry_after=retry_after,
-                        status=429,
-                        detail=self._detail(method, path, response),
-                    )
-                slept = self._pause(wait, slept, action, f"{method} {path}: 429")
-                continue
-            if status >= 500:
-                detail = self._detail(method, path, response)
-                if not repeatable:
-                    raise self._unavailable(action, detail, outcome_unknown=True, status=status)
-                if last:
-                    raise self._unavailable(
-                        action, detail, outcome_unknown=method != "GET", status=status
-                    )
-                slept = self._pause(_backoff(attempt), slept, action, detail)
-                continue
-            raise self._client_error(method, path, response, action)
+                wait, detail = self._after_transport_error(call, exc)
+            else:
+                if response.status_code < 400:
+                    return self._json(response, method=method, action=action)
+                wait, detail = self._after_error_status(call, response, slept)
+            slept = self._pause(wait, slept, action, detail)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _after_transport_error(self, call: _Call, exc: httpx.TransportError) -> tuple[float, str]:
+        """Seconds to wait before trying again, or the error to raise instead."""
+        reached = not isinstance(exc, _NOT_SENT)
+        detail = f"{call.method} {call.path}: {type(exc).__name__}"
+        if reached and not call.repeatable:
+            raise self._unavailable(call.action, detail, outcome_unknown=True)
+        if call.last:
+            unknown = reached and call.method != "GET"
+            raise self._unavailable(call.action, detail, outcome_unknown=unknown)
+        return _backoff(call.attempt), detail
+
+    def _after_error_status(
+        self, call: _Call, response: httpx.Response, slept: float
+    ) -> tuple[float, str]:
+        """Seconds to wait before trying again, or the error to raise instead."""
+        status = response.status_code
+        detail = self._detail(call.method, call.path, response)
+        if status == 429:
+            return self._after_rate_limit(call, response, slept, detail), detail
+        if status < 500:
+            raise self._client_error(response, call.action, detail)
+        if not call.repeatable:
+            raise self._unavailable(call.action, detail, outcome_unknown=True, status=status)
+        if call.last:
+            unknown = call.method != "GET"
+            raise self._unavailable(call.action, detail, outcome_unknown=unknown, status=status)
+        return _backoff(call.attempt), detail
+
+    def _after_rate_limit(
+        self, call: _Call, response: httpx.Response, slept: float, detail: str
+    ) -> float:
+        # GHL refused the request outright, so even a booking is safe to send again.
+        retry_after = _retry_after(response)
+        if retry_after is None:
+            wait = _backoff(call.attempt)
+        else:
+            wait = retry_after + random.uniform(0, BACKOFF_BASE)
+        too_long = retry_after is not None and retry_after > MAX_RETRY_AFTER
+        if call.last or too_long or not self._fits(wait, slept):
+            raise ProviderRateLimited(
+                "GoHighLevel is rate-limiting this location; try again shortly.",
+                retry_after=retry_after,
+                status=429,
+                detail=detail,
+            )
+        return wait
 
     def _fits(self, wait: float, slept: float) -> bool:
         return slept + wait <= SLEEP_BUDGET
@@ -462,12 +487,9 @@ class GhlClient:
             logger.error("GHL answer to %s unreadable: %s", action, exc)
             raise _unexpected(action, written=written) from None
 
-    def _client_error(
-        self, method: str, path: str, response: httpx.Response, action: str
-    ) -> ProviderError:
+    def _client_error(self, response: httpx.Response, action: str, detail: str) -> ProviderError:
         status = response.status_code
         message = self._scrub(_error_text(response))
-        detail = self._detail(method, path, response)
         if status == 401:
             return ProviderAuthError(
                 "GoHighLevel rejected the token (revoked, expired or mistyped): "
@@ -498,8 +520,8 @@ class GhlClient:
     ) -> ProviderUnavailable:
         if outcome_unknown:
             text = (
-                f"GoHighLevel did not answer in time to {action}; it may or may not have "
-                "happened there. Check before trying again."
+                f"GoHighLevel failed or timed out while asked to {action}; it may or may not "
+                "have happened there. Check before trying again."
             )
         else:
             text = f"GoHighLevel is not answering, so we could not {action}; try again later."
