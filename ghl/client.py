@@ -318,6 +318,20 @@ class GhlClient:
                 return self._parse(Contact.from_api, body["contact"], action="look up the contact")
         return None
 
+    def get_contact(self, contact_id: str) -> Contact | None:
+        """The contact with this id, or None when GHL no longer has it (404)."""
+        try:
+            body = self._get(
+                f"/contacts/{_segment(contact_id)}",
+                version=_contacts(),
+                action="read the contact",
+            )
+        except ProviderBadRequest as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return self._parse(Contact.from_api, body.get("contact"), action="read the contact")
+
     def upsert_contact(
         self,
         *,

@@ -169,6 +169,7 @@ class Contact:
     first_name: str = ""
     last_name: str = ""
     name: str = ""
+    timezone: str = ""
 
     @classmethod
     def from_api(cls, data: Any) -> Contact:
@@ -180,6 +181,7 @@ class Contact:
             first_name=optional_str(data, "firstName"),
             last_name=optional_str(data, "lastName"),
             name=optional_str(data, "name") or optional_str(data, "contactName"),
+            timezone=optional_str(data, "timezone", max_length=64),
         )
 
 
