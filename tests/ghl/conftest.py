@@ -42,3 +42,15 @@ def account():
 def ghl_error(status, message, **headers):
     body = {"statusCode": status, "message": message, "error": "Error", "traceId": "t-1"}
     return httpx.Response(status, json=body, headers=headers)
+
+
+@pytest.fixture
+def connected(monkeypatch, workspace, account):
+    """The workspace is connected to GHL with ``account``."""
+    from ghl import connection
+
+    monkeypatch.setattr(
+        connection, "find_account", lambda ws: account if ws.pk == workspace.pk else None
+    )
+    monkeypatch.setattr(connection, "connected_workspace_ids", lambda: [workspace.pk])
+    return account
