@@ -210,6 +210,42 @@ def connected_workspace_ids() -> list[int]:
     return _connected_workspace_ids()
 
 
+# The webhook inbox
+
+
+def store_delivery(
+    *, workspace: Workspace, mode: str, dedupe_key: str, event_type: str, body: bytes, headers
+) -> bool:
+    """Store a verified delivery once per dedupe key; True when it is new. Processing is
+    enqueued by the inbox after commit. A DatabaseError travels up (the view answers 429)."""
+    return _accept(
+        workspace=workspace,
+        mode=mode,
+        dedupe_key=dedupe_key,
+        event_type=event_type,
+        body=body,
+        headers=headers,
+    )
+
+
+def record_failed_delivery(*, workspace: Workspace, mode: str, body: bytes, headers, error: str):
+    _record_failed(workspace=workspace, mode=mode, body=body, headers=headers, error=error)
+
+
+def count_refused(*, workspace: Workspace, reason: str) -> None:
+    """An unauthenticated request: counted on the connection, never stored."""
+    logger.info("GHL webhook for workspace %s refused: %s", workspace.pk, reason)
+    _count_refused(workspace, reason)
+
+
+def delivery_mode(delivery) -> str:
+    return _delivery_mode(delivery)
+
+
+def delivery_body(delivery) -> bytes | str:
+    return _delivery_body(delivery)
+
+
 # The seam to integrations' storage and inbox (filled below).
 
 
@@ -235,3 +271,23 @@ def _mark_needs_reauth(workspace):  # pragma: no cover
 
 def _connected_workspace_ids():  # pragma: no cover
     return []
+
+
+def _accept(**kwargs):  # pragma: no cover
+    raise NotImplementedError
+
+
+def _record_failed(**kwargs):  # pragma: no cover
+    raise NotImplementedError
+
+
+def _count_refused(workspace, reason):  # pragma: no cover
+    pass
+
+
+def _delivery_mode(delivery):  # pragma: no cover
+    raise NotImplementedError
+
+
+def _delivery_body(delivery):  # pragma: no cover
+    raise NotImplementedError

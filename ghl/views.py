@@ -1,0 +1,145 @@
+"""``POST /webhooks/ghl/<workspace uuid>/``: authenticate, store, answer. Nothing else.
+
+GHL retries a delivery only when we answer 429, so: 2xx as soon as the delivery is stored, 429
+(never 5xx) when it can't be stored right now, 4xx for what no retry can fix. Processing happens
+in the webhook inbox's task (``ghl.mapping``), after commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from django.db import DatabaseError
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from workspaces.models import Workspace
+
+from . import connection
+from .mapping import MARKETPLACE, WORKFLOW
+from .payloads import (
+    PayloadError,
+    load_json,
+    parse_marketplace_event,
+    parse_workflow_event,
+)
+from .signatures import (
+    SIGNATURE_HEADER,
+    UNSIGNED,
+    WORKFLOW_SECRET_HEADER,
+    SignatureError,
+    verify_marketplace_signature,
+    verify_workflow_secret,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 256 * 1024
+RETRY_AFTER_SECONDS = "60"
+
+
+class Refused(Exception):
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@csrf_exempt
+@require_POST
+def webhook(request: HttpRequest, workspace_id) -> JsonResponse:
+    try:
+        return _handle(request, workspace_id)
+    except Refused as exc:
+        return _answer(exc.status, exc.reason)
+    except DatabaseError:
+        logger.exception("GHL webhook for %s could not be stored", workspace_id)
+        response = _answer(429, "cannot store the delivery right now; retry")
+        response["Retry-After"] = RETRY_AFTER_SECONDS
+        return response
+
+
+def _handle(request: HttpRequest, workspace_id) -> JsonResponse:
+    workspace = Workspace.objects.filter(public_id=workspace_id, is_active=True).first()
+    if workspace is None:
+        raise Refused(404, "unknown workspace")
+    body = _read_body(request)
+    mode = _authenticate(request, workspace, body)
+    try:
+        data = load_json(body)
+        dedupe_key, event_type = _identify(mode, data, body)
+    except PayloadError as exc:
+        connection.record_failed_delivery(
+            workspace=workspace, mode=mode, body=body, headers=_headers(request), error=exc.reason
+        )
+        raise Refused(400, exc.reason) from None
+    created = connection.store_delivery(
+        workspace=workspace,
+        mode=mode,
+        dedupe_key=dedupe_key,
+        event_type=event_type,
+        body=body,
+        headers=_headers(request),
+    )
+    return _answer(200, "stored" if created else "duplicate")
+
+
+def _read_body(request: HttpRequest) -> bytes:
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise Refused(413, "body too large")
+    body = request.body
+    if len(body) > MAX_BODY_BYTES:
+        raise Refused(413, "body too large")
+    if not body:
+        raise Refused(400, "empty body")
+    return body
+
+
+def _authenticate(request: HttpRequest, workspace: Workspace, body: bytes) -> str:
+    """Which door the delivery came through; a refusal is counted on the connection, never
+    stored."""
+    signature = request.headers.get(SIGNATURE_HEADER)
+    secret = request.headers.get(WORKFLOW_SECRET_HEADER)
+    try:
+        if signature and signature.strip().upper() != UNSIGNED:
+            verify_marketplace_signature(body, signature)
+            return MARKETPLACE
+        if secret is not None:
+            verify_workflow_secret(secret, connection.workflow_secret(workspace))
+            return WORKFLOW
+        # Reported as the signature's problem: missing, or "N/A" (unsigned).
+        verify_marketplace_signature(body, signature)
+    except SignatureError as exc:
+        connection.count_refused(workspace=workspace, reason=exc.reason)
+        raise Refused(401, exc.reason) from None
+    raise Refused(401, "not authenticated")  # pragma: no cover - verify raised above
+
+
+def _identify(mode: str, data, body: bytes) -> tuple[str, str]:
+    """The dedupe key and a short event type, from a body parsed to the shape it must have."""
+    if mode == MARKETPLACE:
+        event = parse_marketplace_event(data)
+        if not event.webhook_id:
+            raise PayloadError("webhookId is missing")
+        return f"webhook:{event.webhook_id}", _type_of(data)
+    event = parse_workflow_event(data)
+    key = event.dedupe_key or f"body:{hashlib.sha256(body).hexdigest()}"
+    return f"workflow:{key}"[:255], f"workflow.{event.event}"
+
+
+def _type_of(data) -> str:
+    value = data.get("type")
+    return value[:64] if isinstance(value, str) else ""
+
+
+def _headers(request: HttpRequest) -> dict[str, str]:
+    """Headers worth keeping with the delivery; never the workflow secret."""
+    keep = ("Content-Type", "User-Agent", SIGNATURE_HEADER)
+    return {name: request.headers[name][:500] for name in keep if name in request.headers}
+
+
+def _answer(status: int, reason: str) -> JsonResponse:
+    return JsonResponse({"ok": 200 <= status < 300, "detail": reason}, status=status)
