@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 from workspaces.models import Lead, Workspace
@@ -60,6 +61,18 @@ class Appointment(models.Model):
         return self.status == self.Status.BOOKED
 
 
+class AutoBookOutcome(models.TextChoices):
+    BOOKED = "booked", "Booked"
+    BLOCKED = "blocked", "Blocked by a safety gate (setter task)"
+    NOT_ACCEPTED = "not_accepted", "Not an acceptance (nothing to do)"
+    OFFERED_BACK = "offered_back", "Counter-proposal offered back"
+    NEW_OFFER = "new_offer", "Time taken: new times sent"
+    LINK_SENT = "link_sent", "Booking link sent"
+    UNKNOWN = "unknown", "Outcome unknown: asking the provider"
+    FAILED = "failed", "Provider error (setter task)"
+    DUPLICATE = "duplicate", "Already handled"
+
+
 class InboundMessage(models.Model):
     """A reply from a lead, on any channel. Stored once per provider message id."""
 
@@ -71,6 +84,14 @@ class InboundMessage(models.Model):
     provider = models.CharField(max_length=20, default="api")  # who told us: ghl, api...
     provider_message_id = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # What auto-booking made of the reply (booking.autobook). ``autobook_claimed_at`` is how one
+    # run of the task claims the message, so duplicated runs do nothing.
+    autobook_claimed_at = models.DateTimeField(null=True, blank=True)
+    autobook_done_at = models.DateTimeField(null=True, blank=True)
+    autobook_outcome = models.CharField(max_length=30, choices=AutoBookOutcome.choices, blank=True)
+    autobook_gate = models.CharField(max_length=30, blank=True)  # the gate that stopped it
+    autobook_detail = models.TextField(blank=True)  # safe text, shown to setters
+    reading = models.JSONField(default=dict, blank=True)  # kind, slot_index, confidence, reason
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -163,6 +184,11 @@ class BookingAttempt(models.Model):
     )
     error = models.TextField(blank=True)  # safe text, shown to setters
     checks = models.PositiveSmallIntegerField(default=0)  # find_booking look-ups so far
+    # When the next find_booking look-up is due (back-off between checks of an unknown outcome).
+    next_check_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
