@@ -17,7 +17,15 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 
-from integrations.errors import ProviderBadRequest, ProviderError, ProviderNotConnected
+from integrations import connections, inbox, selectors
+from integrations.errors import (
+    InvalidSetting,
+    ProviderAuthError,
+    ProviderBadRequest,
+    ProviderError,
+    ProviderNotConnected,
+    ProviderPermissionError,
+)
 from workspaces.models import Workspace
 
 from .client import GhlClient
@@ -28,6 +36,8 @@ logger = logging.getLogger(__name__)
 PROVIDER = "ghl"
 TOKEN = "access_token"
 WORKFLOW_SECRET = "workflow_secret"
+MARKETPLACE_MODE, WORKFLOW_MODE = "marketplace", "workflow"
+WORKFLOW_PREFIX = "workflow."
 SECRET_BYTES = 32
 
 
@@ -56,14 +66,6 @@ class Verified:
     location: Location
     calendar: Calendar
     calendars: list[Calendar]
-
-
-class ConnectError(ProviderBadRequest):
-    """The connect form or API call can't be saved; ``field`` says which input to fix."""
-
-    def __init__(self, safe_message: str, *, field: str = ""):
-        super().__init__(safe_message)
-        self.field = field
 
 
 # Selectors
@@ -130,7 +132,7 @@ def status(workspace: Workspace) -> dict[str, Any]:
         "token_hint": config.get("token_last4", ""),
         "workflow_secret_set": bool(stored and stored.secret(WORKFLOW_SECRET)),
         "webhook_url": webhook_url(workspace),
-        "refused_webhooks": stored.refused_count if stored else 0,
+        "refused_webhooks": stored.rejected_count if stored else 0,
     }
 
 
@@ -139,59 +141,104 @@ def status(workspace: Workspace) -> dict[str, Any]:
 
 def verify(*, access_token: str, location_id: str, calendar_id: str = "") -> Verified:
     """Ask GHL whether this token reads this location and (when given) this calendar."""
-    access_token, location_id = (access_token or "").strip(), (location_id or "").strip()
     if not access_token:
-        raise ConnectError("Paste the private integration token.", field="access_token")
+        raise InvalidSetting("Paste the private integration token.", field="access_token")
     if not location_id:
-        raise ConnectError("Enter the location (sub-account) id.", field="location_id")
-    with GhlClient(access_token, location_id) as client:
-        location = client.location()
-        calendars = client.calendars()
+        raise InvalidSetting("Enter the location (sub-account) id.", field="location_id")
+    try:
+        with GhlClient(access_token, location_id) as client:
+            location = client.location()
+            calendars = client.calendars()
+    except ProviderAuthError:
+        raise InvalidSetting(
+            "GoHighLevel refused this token: copy it again from the sub-account's "
+            "Settings → Private Integrations.",
+            field="access_token",
+        ) from None
+    except (ProviderPermissionError, ProviderBadRequest) as exc:
+        raise InvalidSetting(
+            f"{exc.safe_message} Check the location id and the token's scopes.",
+            field="location_id",
+        ) from None
     chosen = next((c for c in calendars if c.id == calendar_id), None)
     if calendar_id and chosen is None:
-        raise ConnectError(
+        raise InvalidSetting(
             "That calendar is not in this GoHighLevel location: pick one from the list.",
             field="calendar_id",
         )
     return Verified(location=location, calendar=chosen, calendars=calendars)
 
 
-def connect(
-    *, workspace: Workspace, access_token: str, location_id: str, calendar_id: str, actor=None
-) -> Verified:
-    """Check the token, location and calendar at GHL, then store them. Raises ConnectError or a
-    ProviderError (with a safe message) and stores nothing when GHL says no."""
-    if not (calendar_id or "").strip():
-        raise ConnectError("Choose the calendar to book into.", field="calendar_id")
-    verified = verify(
-        access_token=access_token, location_id=location_id, calendar_id=calendar_id.strip()
-    )
-    token = access_token.strip()
+def connect(*, workspace: Workspace, data: dict, actor=None, actor_label: str = ""):
+    """The card's connect form: check the token, location and calendar at GHL, then store
+    them. Without a calendar the token and location are kept and the card asks for one from
+    the list GHL returned. A blank token keeps the stored one. Stores nothing when GHL says no.
+    """
+    stored = _load(workspace)
+    token = (data.get("access_token") or "").strip() or (stored.secret(TOKEN) if stored else "")
+    location_id = (data.get("location_id") or "").strip()
+    calendar_id = (data.get("calendar_id") or "").strip()
+    verified = verify(access_token=token, location_id=location_id, calendar_id=calendar_id)
     config = {
         "location_id": verified.location.id,
         "location_name": verified.location.name,
         "timezone": verified.location.timezone,
-        "calendar_id": verified.calendar.id,
-        "calendar_name": verified.calendar.name,
-        "slot_minutes": verified.calendar.slot_duration,
-        "token_last4": token[-4:],
+        "calendars": [{"id": c.id, "name": c.name} for c in verified.calendars if c.is_active],
+        "calendar_id": verified.calendar.id if verified.calendar else "",
+        "calendar_name": verified.calendar.name if verified.calendar else "",
+        "slot_minutes": verified.calendar.slot_duration if verified.calendar else None,
     }
-    _save(workspace=workspace, token=token, config=config, actor=actor)
-    return verified
+    kept = {WORKFLOW_SECRET: stored.secret(WORKFLOW_SECRET)} if stored else {}
+    conn = connections.connect(
+        workspace=workspace,
+        provider=PROVIDER,
+        secrets={TOKEN: token, **{k: v for k, v in kept.items() if v}},
+        config=config,
+        display_name=verified.location.name or verified.location.id,
+        token_hint=token,
+        actor=actor,
+        actor_label=actor_label,
+    )
+    if verified.calendar is None:
+        connections.mark_error(
+            workspace=workspace,
+            provider=PROVIDER,
+            error="Choose the calendar to book into.",
+            actor_label=actor_label or "system",
+        )
+    return conn
 
 
-def disconnect(*, workspace: Workspace, actor=None) -> None:
-    _delete(workspace=workspace, actor=actor)
+def api_connect(*, workspace: Workspace, data: dict, actor=None, actor_label: str = ""):
+    """The admin API's PUT: ``access_token``, ``location_id`` and ``calendar_id`` are all
+    required (no two-step form there)."""
+    if not (data.get("calendar_id") or "").strip():
+        raise InvalidSetting("calendar_id is required.", field="calendar_id")
+    if not (data.get("access_token") or "").strip():
+        raise InvalidSetting("access_token is required.", field="access_token")
+    return connect(workspace=workspace, data=data, actor=actor, actor_label=actor_label)
 
 
-def new_workflow_secret(*, workspace: Workspace, actor=None) -> str:
+def disconnect(*, workspace: Workspace, actor=None, actor_label: str = "") -> None:
+    connections.disconnect(
+        workspace=workspace, provider=PROVIDER, actor=actor, actor_label=actor_label
+    )
+
+
+def new_workflow_secret(*, workspace: Workspace, actor=None, actor_label: str = "") -> str:
     """Generate (or replace) the workflow webhook secret; the caller shows it once."""
     secret = secrets.token_urlsafe(SECRET_BYTES)
-    _store_secret(workspace=workspace, name=WORKFLOW_SECRET, value=secret, actor=actor)
+    connections.update_connection(
+        workspace=workspace,
+        provider=PROVIDER,
+        secrets={WORKFLOW_SECRET: secret},
+        actor=actor,
+        actor_label=actor_label,
+    )
     return secret
 
 
-def test_connection(*, workspace: Workspace):
+def check_connection(*, workspace: Workspace):
     from .provider import GhlProvider
 
     try:
@@ -246,48 +293,59 @@ def delivery_body(delivery) -> bytes | str:
     return _delivery_body(delivery)
 
 
-# The seam to integrations' storage and inbox (filled below).
+# The seam to integrations' storage and inbox
 
 
-def _load(workspace):  # pragma: no cover - replaced when integrations lands
-    return None
+def _load(workspace):
+    return selectors.get_connection(workspace=workspace, provider=PROVIDER)
 
 
-def _save(*, workspace, token, config, actor):  # pragma: no cover
-    raise NotImplementedError
+def _mark_needs_reauth(workspace):
+    connections.mark_needs_reauth(workspace=workspace, provider=PROVIDER)
 
 
-def _delete(*, workspace, actor):  # pragma: no cover
-    raise NotImplementedError
+def _connected_workspace_ids():
+    return selectors.connected_workspace_ids(provider=PROVIDER)
 
 
-def _store_secret(*, workspace, name, value, actor):  # pragma: no cover
-    raise NotImplementedError
+def _count_refused(workspace, reason):
+    connections.record_rejected_delivery(workspace=workspace, provider=PROVIDER, reason=reason)
 
 
-def _mark_needs_reauth(workspace):  # pragma: no cover
-    pass
+def _accept(*, workspace, mode, dedupe_key, event_type, body, headers) -> bool:
+    _, created = inbox.accept_delivery(
+        provider=PROVIDER,
+        workspace=workspace,
+        dedupe_key=dedupe_key,
+        event=_event_name(mode, event_type),
+        body=body,
+        headers=headers,
+    )
+    return created
 
 
-def _connected_workspace_ids():  # pragma: no cover
-    return []
+def _record_failed(*, workspace, mode, body, headers, error) -> None:
+    inbox.record_failed_delivery(
+        provider=PROVIDER,
+        workspace=workspace,
+        body=body,
+        headers=headers,
+        error=error,
+        event=_event_name(mode, ""),
+    )
 
 
-def _accept(**kwargs):  # pragma: no cover
-    raise NotImplementedError
+def _event_name(mode: str, event_type: str) -> str:
+    """The delivery's ``event`` also records which door it came through: workflow bodies are
+    parsed differently, and must never be read as signed marketplace ones."""
+    if mode == WORKFLOW_MODE:
+        return event_type if event_type.startswith(WORKFLOW_PREFIX) else WORKFLOW_PREFIX
+    return event_type or "marketplace"
 
 
-def _record_failed(**kwargs):  # pragma: no cover
-    raise NotImplementedError
+def _delivery_mode(delivery) -> str:
+    return WORKFLOW_MODE if delivery.event.startswith(WORKFLOW_PREFIX) else MARKETPLACE_MODE
 
 
-def _count_refused(workspace, reason):  # pragma: no cover
-    pass
-
-
-def _delivery_mode(delivery):  # pragma: no cover
-    raise NotImplementedError
-
-
-def _delivery_body(delivery):  # pragma: no cover
-    raise NotImplementedError
+def _delivery_body(delivery) -> bytes:
+    return delivery.raw_body

@@ -41,6 +41,24 @@ WORKFLOW_APPOINTMENT = "appointment"
 WORKFLOW_INBOUND_MESSAGE = "inbound_message"
 _MESSAGE_TYPES = {"sms": "SMS", "email": "Email"}
 
+# What an agency maps in a workflow's custom webhook (shown on the GHL card).
+WORKFLOW_FIELDS = (
+    ("event", "appointment or inbound_message (required)"),
+    ("contact_id", "{{contact.id}}"),
+    ("email", "{{contact.email}}"),
+    ("phone", "{{contact.phone}}"),
+    ("first_name", "{{contact.first_name}}"),
+    ("last_name", "{{contact.last_name}}"),
+    ("message_body", "the inbound message's text (inbound_message)"),
+    ("message_type", "SMS or Email (inbound_message, default SMS)"),
+    ("message_id", "the message's id: how a repeat is recognised (inbound_message)"),
+    ("appointment_id", "{{appointment.id}} (appointment)"),
+    ("appointment_status", "new, confirmed, cancelled, showed, noshow or invalid"),
+    ("appointment_start", "start time with its UTC offset (appointment)"),
+    ("appointment_end", "end time with its UTC offset (appointment)"),
+    ("calendar_id", "{{appointment.calendar_id}} (appointment)"),
+)
+
 
 class PayloadError(ValueError):
     """The body can't be used; ``reason`` is short and safe to store or answer with."""

@@ -4,4 +4,9 @@ from ghl import views
 
 urlpatterns = [
     path("webhooks/ghl/<uuid:workspace_id>/", views.webhook, name="ghl_webhook"),
+    path(
+        "w/<uuid:workspace_id>/integrations/ghl/workflow-secret/",
+        views.workflow_secret,
+        name="ghl_workflow_secret",
+    ),
 ]

@@ -11,15 +11,18 @@ import hashlib
 import logging
 
 from django.db import DatabaseError
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from workspaces.access import ADMINS, workspace_view
 from workspaces.models import Workspace
 
 from . import connection
 from .mapping import MARKETPLACE, WORKFLOW
 from .payloads import (
+    WORKFLOW_FIELDS,
     PayloadError,
     load_json,
     parse_marketplace_event,
@@ -143,3 +146,24 @@ def _headers(request: HttpRequest) -> dict[str, str]:
 
 def _answer(status: int, reason: str) -> JsonResponse:
     return JsonResponse({"ok": 200 <= status < 300, "detail": reason}, status=status)
+
+
+@require_POST
+@workspace_view(roles=ADMINS)
+def workflow_secret(request: HttpRequest) -> HttpResponse:
+    """Generate a new workflow webhook secret and show it this once (it is never shown again)."""
+    workspace = request.workspace
+    secret = connection.new_workflow_secret(workspace=workspace, actor=request.user)
+    response = render(
+        request,
+        "ghl/workflow_secret.html",
+        {
+            "workspace": workspace,
+            "secret": secret,
+            "webhook_url": connection.webhook_url(workspace),
+            "fields": WORKFLOW_FIELDS,
+            "header": WORKFLOW_SECRET_HEADER,
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
