@@ -72,3 +72,24 @@ class DirectBookingUnavailable(ProviderError):
     send the lead a booking link instead (``BookingProvider.scheduling_link``)."""
 
     permanent = True
+
+
+class InvalidSetting(ProviderBadRequest):
+    """A connect form or API call can't be saved as given; ``field`` names the input to fix
+    ("" for the form as a whole). The Integrations tab and the admin API show it on that field;
+    any ProviderError with a ``field`` attribute is treated the same way."""
+
+    def __init__(self, safe_message: str, *, field: str = "", **kwargs):
+        super().__init__(safe_message, **kwargs)
+        self.field = field
+
+
+class SecretUnreadable(Exception):
+    """A stored secret cannot be decrypted with the configured FIELD_ENCRYPTION_KEYS (a key was
+    dropped before ``rotate_encryption_keys`` ran). Says nothing about the value itself."""
+
+    def __init__(self):
+        super().__init__(
+            "A stored secret cannot be decrypted with FIELD_ENCRYPTION_KEYS: put the old key "
+            "back (after the new one), run `manage.py rotate_encryption_keys`, then remove it."
+        )

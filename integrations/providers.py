@@ -64,7 +64,9 @@ class BookingProvider(Protocol):
 
     def cancel(self, *, ref: BookingRef, reason: str = "") -> None: ...
 
-    def find_booking(self, *, lead: Lead, start: datetime | None = None) -> BookingResult | None: ...
+    def find_booking(
+        self, *, lead: Lead, start: datetime | None = None
+    ) -> BookingResult | None: ...
 
     def check_connection(self) -> ConnectionReport: ...
 
@@ -87,12 +89,31 @@ class ProviderSpec:
     factory: Callable[[Workspace], BookingProvider]
     map_delivery: Callable[[Any], str]
     is_connected: Callable[[Workspace], bool]
+    # The card on the Integrations tab: a template (default "integrations/cards/default.html",
+    # which a provider's own may extend) and extra context, called as
+    # ``card_context(workspace=..., connection=...)`` (connection may be None).
     card_template: str = ""
     card_context: Callable[..., dict] | None = None
+    # Overrides for the admin API only; each falls back to connect / disconnect / status.
     api_connect: Callable[..., Any] | None = None
     api_disconnect: Callable[..., Any] | None = None
     api_status: Callable[..., dict] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # One sentence under the card's title.
+    description: str = ""
+    # A django.forms.Form class: the card's connect form and the admin API's PUT body.
+    settings_form: type | None = None
+    # ``connect(*, workspace, data, actor=None, actor_label="")`` with the form's cleaned data:
+    # checks the credentials at the provider and stores them (integrations.connections.connect).
+    # Raises InvalidSetting (or any ProviderError with a ``field``) for a field error, another
+    # ProviderError for the form as a whole.
+    connect: Callable[..., Any] | None = None
+    # ``disconnect(*, workspace, actor=None, actor_label="")``; default: wipe the secrets.
+    disconnect: Callable[..., Any] | None = None
+    # ``status(workspace) -> dict`` of safe values; default: the stored connection's summary.
+    status: Callable[[Workspace], dict] | None = None
+    # A URL name taking ``workspace_id``: the card shows PUBLIC_BASE_URL + that path.
+    webhook_url_name: str = ""
 
 
 _registry: dict[str, ProviderSpec] = {}
@@ -114,8 +135,29 @@ def get_spec(name: str) -> ProviderSpec:
         raise ProviderNotConnected(f"No booking provider named “{name}” is installed.") from None
 
 
+def find_spec(name: str) -> ProviderSpec | None:
+    """The registered spec, or None (for input that may name anything)."""
+    return _registry.get(name)
+
+
 def all_specs() -> list[ProviderSpec]:
     return sorted(_registry.values(), key=lambda s: s.label)
+
+
+def connected_specs(workspace: Workspace) -> list[ProviderSpec]:
+    """The registered providers this workspace could book with right now."""
+    return [spec for spec in all_specs() if spec.is_connected(workspace)]
+
+
+def webhook_url(spec: ProviderSpec, workspace: Workspace) -> str:
+    """Where the provider must send this workspace's webhooks ("" if it takes none)."""
+    if not spec.webhook_url_name:
+        return ""
+    from django.conf import settings
+    from django.urls import reverse
+
+    path = reverse(spec.webhook_url_name, kwargs={"workspace_id": workspace.public_id})
+    return f"{settings.PUBLIC_BASE_URL}{path}"
 
 
 def get_provider(workspace: Workspace) -> BookingProvider:

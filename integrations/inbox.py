@@ -1,0 +1,363 @@
+"""The webhook inbox: store every verified delivery first, process it second, replay on demand.
+
+Provider views call ``accept_delivery`` (or ``record_failed_delivery`` for a verified body they
+cannot parse) and answer 2xx at once. ``process`` runs in ``integrations.tasks.process_delivery``:
+it claims the row with ``SELECT … FOR UPDATE SKIP LOCKED`` and hands it to the provider's
+``map_delivery``. A lost enqueue or a crashed worker leaves the row ``received``, and the sweep
+sends it again after a minute.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from integrations.errors import ProviderError, ProviderRateLimited
+from integrations.models import WebhookDelivery
+from integrations.providers import get_spec
+from workspaces import audit
+from workspaces.models import Workspace
+
+logger = logging.getLogger(__name__)
+
+State = WebhookDelivery.State
+
+MAX_ATTEMPTS = 8
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_CAP_SECONDS = 3600
+SWEEP_AFTER = timedelta(minutes=1)
+SWEEP_BATCH = 500
+ERROR_MAX = 2000
+KEY_MAX = 255
+EVENT_MAX = 100
+HEADER_VALUE_MAX = 500
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one processing attempt left: a final state, or ``received`` with ``retry_in``
+    seconds when the error was transient."""
+
+    state: str
+    retry_in: int | None = None
+
+
+# Storing
+
+
+def accept_delivery(
+    *,
+    provider: str,
+    workspace: Workspace,
+    dedupe_key: str,
+    event: str,
+    body: bytes,
+    headers: dict[str, str],
+) -> tuple[WebhookDelivery, bool]:
+    """Store a verified delivery once and enqueue its processing after commit. A duplicate
+    (same workspace, provider and dedupe key) returns the stored row, changed in nothing, and
+    ``created=False``. Never raises for a broker problem: the sweep covers a lost enqueue."""
+    fields = {
+        "workspace": workspace,
+        "provider": provider,
+        "dedupe_key": _key(dedupe_key),
+    }
+    try:
+        with transaction.atomic():
+            delivery = WebhookDelivery.objects.create(
+                **fields,
+                event=(event or "")[:EVENT_MAX],
+                body=_bytes(body),
+                headers=_clean_headers(headers),
+            )
+    except IntegrityError:
+        existing = WebhookDelivery.objects.filter(**fields).first()
+        if existing is None:
+            raise
+        return existing, False
+    transaction.on_commit(partial(enqueue, delivery.pk))
+    return delivery, True
+
+
+def record_failed_delivery(
+    *,
+    provider: str,
+    workspace: Workspace,
+    body: bytes,
+    headers: dict[str, str],
+    error: str,
+    event: str = "",
+    dedupe_key: str = "",
+) -> tuple[WebhookDelivery, bool]:
+    """Keep a verified delivery we could not read (not JSON, wrong shape) as ``failed``, so
+    nothing is lost and it can be replayed once the mapper copes. Duplicates are stored once."""
+    body = _bytes(body)
+    fields = {
+        "workspace": workspace,
+        "provider": provider,
+        "dedupe_key": _key(dedupe_key or f"unreadable:{hashlib.sha256(body).hexdigest()}"),
+    }
+    try:
+        with transaction.atomic():
+            delivery = WebhookDelivery.objects.create(
+                **fields,
+                event=(event or "")[:EVENT_MAX],
+                body=body,
+                headers=_clean_headers(headers),
+                state=State.FAILED,
+                last_error=(error or "unreadable body")[:ERROR_MAX],
+            )
+    except IntegrityError:
+        existing = WebhookDelivery.objects.filter(**fields).first()
+        if existing is None:
+            raise
+        return existing, False
+    return delivery, True
+
+
+def enqueue(delivery_id: int) -> None:
+    """Send the row to a worker. A broker error is logged, never raised: the row stays
+    ``received`` and the sweep sends it again."""
+    from integrations.tasks import process_delivery
+
+    try:
+        process_delivery.delay(delivery_id)
+    except Exception:
+        logger.exception("Could not enqueue webhook delivery %s; the sweep will retry", delivery_id)
+
+
+# Processing
+
+
+def process(delivery_id: int) -> Outcome | None:
+    """One attempt at a stored delivery. None when another worker holds it or it is no longer
+    ``received`` (so a duplicated task does nothing). The mapper runs in a savepoint: a mapper
+    that fails leaves none of its writes behind."""
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("workspace")
+            .filter(pk=delivery_id, state=State.RECEIVED)
+            .first()
+        )
+        if delivery is None:
+            return None
+        delivery.attempts += 1
+        try:
+            with transaction.atomic():
+                state = get_spec(delivery.provider).map_delivery(delivery)
+        except Exception as exc:
+            return _record_error(delivery, exc)
+        return _record_result(delivery, state)
+
+
+def _record_result(delivery: WebhookDelivery, state) -> Outcome:
+    if state not in WebhookDelivery.FINAL_FROM_MAPPER:
+        delivery.state = State.FAILED
+        delivery.last_error = f"The mapper returned {state!r}, not processed/ignored/unmatched."
+    else:
+        delivery.state = state
+        delivery.last_error = ""
+    delivery.processed_at = timezone.now()
+    delivery.retry_at = None
+    delivery.save(update_fields=["state", "attempts", "last_error", "processed_at", "retry_at"])
+    return Outcome(state=delivery.state)
+
+
+def _record_error(delivery: WebhookDelivery, exc: Exception) -> Outcome:
+    text = _error_text(exc)
+    if _is_transient(exc) and delivery.attempts < MAX_ATTEMPTS:
+        delay = _backoff(delivery.attempts, exc)
+        logger.warning(
+            "Delivery %s (%s) failed transiently, retry in %ss: %s",
+            delivery.pk,
+            delivery.provider,
+            delay,
+            text,
+        )
+        delivery.last_error = text
+        delivery.retry_at = timezone.now() + timedelta(seconds=delay)
+        delivery.save(update_fields=["attempts", "last_error", "retry_at"])
+        return Outcome(state=State.RECEIVED, retry_in=delay)
+    if _is_transient(exc):
+        text = f"Gave up after {delivery.attempts} attempts: {text}"
+    if isinstance(exc, ProviderError):
+        logger.warning("Delivery %s failed: %s %s", delivery.pk, text, exc.detail[:500])
+    else:
+        logger.exception("Delivery %s (%s) failed", delivery.pk, delivery.provider)
+    delivery.state = State.FAILED
+    delivery.last_error = text
+    delivery.processed_at = timezone.now()
+    delivery.retry_at = None
+    delivery.save(update_fields=["state", "attempts", "last_error", "processed_at", "retry_at"])
+    return Outcome(state=State.FAILED)
+
+
+def _is_transient(exc: Exception) -> bool:
+    if isinstance(exc, ProviderError):
+        return not exc.permanent
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
+def _backoff(attempt: int, exc: Exception | None = None) -> int:
+    delay = min(BACKOFF_BASE_SECONDS * 2 ** (attempt - 1), BACKOFF_CAP_SECONDS)
+    if isinstance(exc, ProviderRateLimited) and exc.retry_after:
+        delay = max(delay, min(int(exc.retry_after) + 1, BACKOFF_CAP_SECONDS))
+    return delay
+
+
+def backoff_for_retry(retries: int) -> int:
+    """The task's own countdown when the database itself was unreachable."""
+    return _backoff(retries + 1)
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, ProviderError):
+        return exc.safe_message[:ERROR_MAX]
+    return f"{type(exc).__name__}: {exc}"[:ERROR_MAX]
+
+
+# Sweeping, replaying, pruning
+
+
+def sweep_pending(*, now=None, limit: int = SWEEP_BATCH) -> int:
+    """Re-enqueue rows left ``received`` for over a minute past when they were due (a lost
+    enqueue, a crashed worker, an expired retry). Each row claimed is stamped, so the next
+    sweep waits another minute for it."""
+    now = now or timezone.now()
+    due = Q(state=State.RECEIVED) & Q(due_at__lte=now - SWEEP_AFTER)
+    with transaction.atomic():
+        ids = list(
+            WebhookDelivery.objects.annotate(due_at=Coalesce("retry_at", "received_at"))
+            .filter(due)
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("received_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if not ids:
+            return 0
+        WebhookDelivery.objects.filter(pk__in=ids).update(retry_at=now)
+        for pk in ids:
+            transaction.on_commit(partial(enqueue, pk))
+    logger.info("Sweep re-enqueued %d pending webhook deliveries", len(ids))
+    return len(ids)
+
+
+def replay_delivery(
+    *, delivery_id: int, workspace: Workspace | None = None, actor=None, actor_label: str = ""
+) -> bool:
+    """Send a failed or unmatched delivery through its mapper again. Returns False (and does
+    nothing) when it is not replayable any more, so a second click is harmless."""
+    with transaction.atomic():
+        qs = WebhookDelivery.objects.select_for_update().filter(
+            pk=delivery_id, state__in=WebhookDelivery.REPLAYABLE
+        )
+        if workspace is not None:
+            qs = qs.filter(workspace=workspace)
+        delivery = qs.select_related("workspace").first()
+        if delivery is None:
+            return False
+        previous = delivery.state
+        delivery.state = State.RECEIVED
+        delivery.attempts = 0
+        delivery.retry_at = None
+        delivery.save(update_fields=["state", "attempts", "retry_at"])
+        audit.record(
+            workspace=delivery.workspace,
+            action="delivery.replayed",
+            actor=actor,
+            actor_label=actor_label,
+            changes={
+                "delivery": delivery.pk,
+                "provider": delivery.provider,
+                "event": delivery.event,
+                "state": [previous, State.RECEIVED],
+            },
+        )
+        transaction.on_commit(partial(enqueue, delivery.pk))
+    return True
+
+
+def replay_deliveries(
+    *,
+    state: str,
+    provider: str = "",
+    workspace: Workspace | None = None,
+    actor_label: str = "",
+) -> int:
+    """Replay every ``failed`` (or every ``unmatched``) delivery, optionally of one provider or
+    workspace. One audit event per workspace touched."""
+    if state not in WebhookDelivery.REPLAYABLE:
+        raise ValueError(
+            f"Only {', '.join(WebhookDelivery.REPLAYABLE)} deliveries can be replayed."
+        )
+    qs = WebhookDelivery.objects.filter(state=state)
+    if provider:
+        qs = qs.filter(provider=provider)
+    if workspace is not None:
+        qs = qs.filter(workspace=workspace)
+    with transaction.atomic():
+        rows = list(
+            qs.select_for_update(skip_locked=True)
+            .order_by("received_at")
+            .values_list("pk", "workspace_id")
+        )
+        if not rows:
+            return 0
+        ids = [pk for pk, _ in rows]
+        WebhookDelivery.objects.filter(pk__in=ids).update(
+            state=State.RECEIVED, attempts=0, retry_at=None
+        )
+        per_workspace: dict[int, int] = {}
+        for _, workspace_id in rows:
+            per_workspace[workspace_id] = per_workspace.get(workspace_id, 0) + 1
+        for ws in Workspace.objects.filter(pk__in=per_workspace):
+            audit.record(
+                workspace=ws,
+                action="delivery.replayed",
+                actor_label=actor_label or "replay_deliveries",
+                changes={"state": [state, State.RECEIVED], "count": per_workspace[ws.pk]},
+            )
+        for pk in ids:
+            transaction.on_commit(partial(enqueue, pk))
+    return len(ids)
+
+
+def prune_deliveries(*, older_than: timedelta, now=None) -> int:
+    """Delete processed and ignored deliveries received more than ``older_than`` ago. Failed,
+    unmatched and pending rows stay: they still need someone."""
+    now = now or timezone.now()
+    deleted, _ = WebhookDelivery.objects.filter(
+        state__in=(State.PROCESSED, State.IGNORED), received_at__lt=now - older_than
+    ).delete()
+    return deleted
+
+
+# Helpers
+
+
+def _bytes(body) -> bytes:
+    if isinstance(body, str):
+        return body.encode()
+    return bytes(body or b"")
+
+
+def _key(dedupe_key: str) -> str:
+    dedupe_key = dedupe_key or ""
+    if not dedupe_key:
+        raise ValueError("A delivery needs a dedupe key.")
+    if len(dedupe_key) <= KEY_MAX:
+        return dedupe_key
+    return f"sha256:{hashlib.sha256(dedupe_key.encode()).hexdigest()}"
+
+
+def _clean_headers(headers: dict[str, str] | None) -> dict[str, str]:
+    return {str(k)[:100]: str(v)[:HEADER_VALUE_MAX] for k, v in (headers or {}).items()}

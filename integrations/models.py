@@ -1,0 +1,123 @@
+import json
+
+from django.db import models
+from django.db.models import Q
+
+from integrations.fields import EncryptedJSONField
+from workspaces.models import Workspace
+
+
+class Connection(models.Model):
+    """A workspace's credentials and settings for one provider. Written only through
+    ``integrations.connections``; secrets never leave the server."""
+
+    class Status(models.TextChoices):
+        DISCONNECTED = "disconnected", "Disconnected"
+        CONNECTED = "connected", "Connected"
+        NEEDS_REAUTH = "needs_reauth", "Needs re-authorisation"
+        ERROR = "error", "Error"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="connections")
+    provider = models.CharField(max_length=30)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DISCONNECTED)
+    secrets = EncryptedJSONField()
+    config = models.JSONField(default=dict, blank=True)  # ids, chosen event type, URIs: no secret
+    display_name = models.CharField(max_length=200, blank=True)  # "Casey Closer (casey@…)"
+    token_hint = models.CharField(max_length=4, blank=True)  # the token's last four characters
+    connected_at = models.DateTimeField(null=True, blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)  # safe text only
+    # Webhook requests refused before storing (bad signature, unknown secret...).
+    rejected_count = models.PositiveIntegerField(default=0)
+    last_rejected_at = models.DateTimeField(null=True, blank=True)
+    last_rejected_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "provider"], name="connection_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.provider} · {self.get_status_display()} · {self.workspace_id}"
+
+    def __repr__(self):  # the secrets stay out of logs and tracebacks
+        return f"<Connection {self.provider} workspace={self.workspace_id} {self.status}>"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.status == self.Status.CONNECTED
+
+    def secret(self, name: str) -> str:
+        return (self.secrets or {}).get(name, "")
+
+    @property
+    def has_secrets(self) -> bool:
+        return bool(self.secrets)
+
+    @property
+    def masked_token(self) -> str:
+        return f"••••{self.token_hint}" if self.token_hint else ""
+
+
+class WebhookDelivery(models.Model):
+    """One webhook request, stored before anything is done with it, processed by
+    ``integrations.tasks.process_delivery`` and replayable."""
+
+    class State(models.TextChoices):
+        RECEIVED = "received", "Received"
+        PROCESSED = "processed", "Processed"
+        IGNORED = "ignored", "Ignored"
+        UNMATCHED = "unmatched", "Unmatched"
+        FAILED = "failed", "Failed"
+
+    FINAL_FROM_MAPPER = (State.PROCESSED, State.IGNORED, State.UNMATCHED)
+    REPLAYABLE = (State.FAILED, State.UNMATCHED)
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="deliveries")
+    provider = models.CharField(max_length=30)
+    dedupe_key = models.CharField(max_length=255)
+    event = models.CharField(max_length=100, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    body = models.BinaryField()  # the raw bytes, as signed
+    headers = models.JSONField(default=dict, blank=True)  # only those that matter, never a secret
+    state = models.CharField(max_length=20, choices=State.choices, default=State.RECEIVED)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    # When a pending row is next due: a retry's back-off, or the sweep's last re-enqueue.
+    retry_at = models.DateTimeField(null=True, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "provider", "dedupe_key"], name="delivery_unique_dedupe"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "-received_at"], name="delivery_ws_recent"),
+            models.Index(
+                fields=["received_at"],
+                condition=Q(state="received"),
+                name="delivery_pending",
+            ),
+            models.Index(fields=["state", "received_at"], name="delivery_state_age"),
+        ]
+
+    def __str__(self):
+        return f"{self.provider} {self.event or '?'} #{self.pk} ({self.state})"
+
+    @property
+    def raw_body(self) -> bytes:
+        return bytes(self.body) if self.body is not None else b""
+
+    def json(self):
+        """The body parsed as JSON (raises ValueError when it is not)."""
+        return json.loads(self.raw_body)
+
+    @property
+    def is_replayable(self) -> bool:
+        return self.state in self.REPLAYABLE

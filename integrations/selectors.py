@@ -1,0 +1,102 @@
+"""Reads for the Integrations tab, the admin API and the provider apps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from integrations.models import Connection, WebhookDelivery
+from workspaces.models import AuditEvent, Workspace
+
+AUDIT_PREFIXES = ("integration.", "delivery.")
+
+
+def get_connection(*, workspace: Workspace, provider: str) -> Connection | None:
+    return Connection.objects.filter(workspace=workspace, provider=provider).first()
+
+
+def connections_by_provider(*, workspace: Workspace) -> dict[str, Connection]:
+    return {c.provider: c for c in Connection.objects.filter(workspace=workspace)}
+
+
+def is_connected(*, workspace: Workspace, provider: str) -> bool:
+    """The stored connection is usable (status ``connected`` with secrets)."""
+    return Connection.objects.filter(
+        workspace=workspace, provider=provider, status=Connection.Status.CONNECTED
+    ).exists()
+
+
+def connected_workspace_ids(*, provider: str) -> list[int]:
+    """Active workspaces with a usable connection to ``provider`` (for periodic jobs)."""
+    return list(
+        Connection.objects.filter(
+            provider=provider,
+            status=Connection.Status.CONNECTED,
+            workspace__is_active=True,
+        )
+        .order_by("workspace_id")
+        .values_list("workspace_id", flat=True)
+    )
+
+
+def connection_status(*, workspace: Workspace, provider: str) -> dict[str, Any]:
+    """The safe summary of a stored connection: what the admin API answers by default.
+    Never a secret: only the names of the stored ones and the token's last four characters."""
+    conn = get_connection(workspace=workspace, provider=provider)
+    if conn is None:
+        return {
+            "provider": provider,
+            "status": Connection.Status.DISCONNECTED.value,
+            "connected": False,
+            "display_name": "",
+            "token_hint": "",
+            "config": {},
+            "secrets_stored": [],
+            "connected_at": None,
+            "last_checked_at": None,
+            "last_error": "",
+            "rejected_webhooks": {"count": 0, "last_at": None, "last_reason": ""},
+        }
+    return {
+        "provider": provider,
+        "status": conn.status,
+        "connected": conn.is_usable,
+        "display_name": conn.display_name,
+        "token_hint": conn.token_hint,
+        "config": conn.config,
+        "secrets_stored": sorted(conn.secrets),
+        "connected_at": _iso(conn.connected_at),
+        "last_checked_at": _iso(conn.last_checked_at),
+        "last_error": conn.last_error,
+        "rejected_webhooks": {
+            "count": conn.rejected_count,
+            "last_at": _iso(conn.last_rejected_at),
+            "last_reason": conn.last_rejected_reason,
+        },
+    }
+
+
+def latest_deliveries(*, workspace: Workspace, limit: int = 25) -> list[WebhookDelivery]:
+    return list(
+        WebhookDelivery.objects.filter(workspace=workspace)
+        .defer("body", "headers")
+        .order_by("-received_at", "-id")[:limit]
+    )
+
+
+def audit_log(*, workspace: Workspace, limit: int = 30) -> list[AuditEvent]:
+    """This workspace's integration-related changes, newest first."""
+    from django.db.models import Q
+
+    match = Q(changes__has_key="booking_provider") | Q(changes__has_key="auto_book_enabled")
+    for prefix in AUDIT_PREFIXES:
+        match |= Q(action__startswith=prefix)
+    return list(
+        AuditEvent.objects.filter(workspace=workspace)
+        .filter(match)
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
