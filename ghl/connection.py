@@ -129,7 +129,7 @@ def status(workspace: Workspace) -> dict[str, Any]:
         "calendar_id": config.get("calendar_id", ""),
         "calendar_name": config.get("calendar_name", ""),
         "timezone": config.get("timezone", ""),
-        "token_hint": config.get("token_last4", ""),
+        "token_hint": stored.token_hint if stored else "",
         "workflow_secret_set": bool(stored and stored.secret(WORKFLOW_SECRET)),
         "webhook_url": webhook_url(workspace),
         "refused_webhooks": stored.rejected_count if stored else 0,

@@ -56,48 +56,22 @@ def connected(monkeypatch, workspace, account):
     return account
 
 
-class FakeInbox:
-    """Stands in for integrations' webhook inbox: one row per dedupe key, mapped at once."""
-
-    def __init__(self):
-        self.rows = []
-        self.failed = []
-        self.refused = []
-        self.secret = ""
-
-    def store(self, *, workspace, mode, dedupe_key, event_type, body, headers):
-        from ghl.mapping import map_delivery
-
-        if any(row.dedupe_key == dedupe_key for row in self.rows):
-            return False
-        row = FakeDelivery(len(self.rows) + 1, workspace, mode, dedupe_key, body, headers)
-        self.rows.append(row)
-        row.state = map_delivery(row)
-        return True
-
-
-class FakeDelivery:
-    def __init__(self, pk, workspace, mode, dedupe_key, body, headers):
-        self.pk, self.workspace, self.mode = pk, workspace, mode
-        self.dedupe_key, self.body, self.headers = dedupe_key, body, headers
-        self.state = "pending"
-
-
 @pytest.fixture
-def inbox(monkeypatch, connected):
-    from ghl import connection
+def stored_connection(workspace, account):
+    """A real, encrypted ghl Connection for ``workspace`` (as connect() would leave it)."""
+    from integrations import connections
 
-    fake = FakeInbox()
-    monkeypatch.setattr(connection, "store_delivery", fake.store)
-    monkeypatch.setattr(
-        connection,
-        "record_failed_delivery",
-        lambda *, workspace, mode, body, headers, error: fake.failed.append((error, body)),
+    return connections.connect(
+        workspace=workspace,
+        provider="ghl",
+        secrets={"access_token": account.token},
+        config={
+            "location_id": account.location_id,
+            "calendar_id": account.calendar_id,
+            "calendar_name": "Discovery Call",
+            "timezone": account.timezone,
+            "slot_minutes": account.slot_minutes,
+        },
+        display_name="Acme",
+        token_hint=account.token,
     )
-    monkeypatch.setattr(
-        connection, "count_refused", lambda *, workspace, reason: fake.refused.append(reason)
-    )
-    monkeypatch.setattr(connection, "workflow_secret", lambda workspace: fake.secret)
-    monkeypatch.setattr(connection, "delivery_mode", lambda delivery: delivery.mode)
-    monkeypatch.setattr(connection, "delivery_body", lambda delivery: delivery.body)
-    return fake

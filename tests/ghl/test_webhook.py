@@ -12,13 +12,55 @@ from django.urls import reverse
 
 from booking.matching import remember_identity
 from booking.models import Appointment, InboundMessage
+from ghl import connection
+from integrations.models import Connection, WebhookDelivery
 from tests.factories import LeadFactory
 from tests.ghl.conftest import CONTACT
 from tests.ghl.helpers import fixture_bytes, load_fixture
 
 pytestmark = pytest.mark.django_db
 
-SECRET = "wf-secret-0123456789abcdef"
+
+class Inbox:
+    """What the webhook left behind: stored rows, failed rows, refusals, the workflow secret."""
+
+    def __init__(self, workspace):
+        self.workspace = workspace
+
+    @property
+    def rows(self):
+        return list(WebhookDelivery.objects.exclude(state="failed").order_by("id"))
+
+    @property
+    def failed(self):
+        return [
+            (row.last_error, row.raw_body)
+            for row in WebhookDelivery.objects.filter(state="failed").order_by("id")
+        ]
+
+    @property
+    def refused(self):
+        conn = Connection.objects.get(workspace=self.workspace, provider="ghl")
+        return [conn.last_rejected_reason] * conn.rejected_count
+
+    def new_secret(self):
+        return connection.new_workflow_secret(workspace=self.workspace)
+
+
+@pytest.fixture
+def inbox(workspace, stored_connection):
+    return Inbox(workspace)
+
+
+@pytest.fixture(autouse=True)
+def _process_on_commit(django_capture_on_commit_callbacks):
+    """Each request's on-commit work (the inbox enqueues processing; Celery is eager) runs as
+    the request ends, as it would after a real commit."""
+    global _capture
+    _capture = django_capture_on_commit_callbacks
+
+
+_capture = None
 
 
 @pytest.fixture
@@ -46,7 +88,8 @@ def sign(key, body: bytes) -> str:
 
 
 def post(client, url, body: bytes, **headers):
-    return client.post(url, data=body, content_type="application/json", headers=headers)
+    with _capture(execute=True):
+        return client.post(url, data=body, content_type="application/json", headers=headers)
 
 
 def signed(client, url, key, body: bytes):
@@ -99,16 +142,16 @@ def test_the_deprecated_rsa_header_alone_is_refused(client, url, private_key, in
 
 
 def test_a_workflow_delivery_with_the_right_secret_is_stored(client, url, inbox, known_lead):
-    inbox.secret = SECRET
+    secret = inbox.new_secret()
     body = fixture_bytes("workflow_inbound_message_webhook.json")
-    response = post(client, url, body, **{"X-Webhook-Secret": SECRET})
+    response = post(client, url, body, **{"X-Webhook-Secret": secret})
     assert response.status_code == 200
-    assert inbox.rows[0].mode == "workflow"
+    assert inbox.rows[0].event == "workflow.inbound_message"
     assert InboundMessage.objects.get().body == "Tuesday at 10 works for me"
 
 
 def test_a_workflow_delivery_with_a_wrong_secret_is_refused(client, url, inbox):
-    inbox.secret = SECRET
+    inbox.new_secret()
     body = fixture_bytes("workflow_inbound_message_webhook.json")
     assert post(client, url, body, **{"X-Webhook-Secret": "guess"}).status_code == 401
     assert inbox.rows == [] and inbox.refused == ["workflow secret does not match"]
@@ -120,17 +163,17 @@ def test_no_secret_configured_accepts_no_workflow_delivery(client, url, inbox):
 
 
 def test_the_workflow_secret_is_not_kept_with_the_delivery(client, url, inbox, known_lead):
-    inbox.secret = SECRET
+    secret = inbox.new_secret()
     body = fixture_bytes("workflow_inbound_message_webhook.json")
-    post(client, url, body, **{"X-Webhook-Secret": SECRET})
-    assert SECRET not in json.dumps(inbox.rows[0].headers)
+    post(client, url, body, **{"X-Webhook-Secret": secret})
+    assert secret not in json.dumps(inbox.rows[0].headers)
 
 
 def test_a_replayed_workflow_message_is_one_row(client, url, inbox, known_lead):
-    inbox.secret = SECRET
+    secret = inbox.new_secret()
     body = fixture_bytes("workflow_inbound_message_webhook.json")
-    post(client, url, body, **{"X-Webhook-Secret": SECRET})
-    post(client, url, body, **{"X-Webhook-Secret": SECRET})
+    post(client, url, body, **{"X-Webhook-Secret": secret})
+    post(client, url, body, **{"X-Webhook-Secret": secret})
     assert len(inbox.rows) == 1 and InboundMessage.objects.count() == 1
 
 
@@ -161,7 +204,7 @@ def test_a_database_that_cannot_store_answers_429_so_ghl_retries(
     def unavailable(**kwargs):
         raise OperationalError("could not connect to server")
 
-    monkeypatch.setattr("ghl.connection.store_delivery", unavailable)
+    monkeypatch.setattr("integrations.inbox.accept_delivery", unavailable)
     response = signed(client, url, private_key, fixture_bytes("appointment_webhook.json"))
     assert response.status_code == 429
     assert response["Retry-After"]

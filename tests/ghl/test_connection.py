@@ -1,0 +1,144 @@
+"""Connecting GHL: checked at GHL before anything is stored; secrets never shown back."""
+
+import json
+
+import pytest
+from django.db import connection as db
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from ghl import card, connection
+from integrations.errors import InvalidSetting
+from integrations.models import Connection
+from tests.factories import MembershipFactory
+from tests.ghl.conftest import CALENDAR, LOCATION, TOKEN, ghl_error
+from tests.ghl.helpers import load_fixture
+from workspaces.models import Membership
+
+pytestmark = pytest.mark.django_db
+
+DATA = {"access_token": TOKEN, "location_id": LOCATION, "calendar_id": CALENDAR}
+
+
+@pytest.fixture
+def ghl_api(api):
+    api.get(f"/locations/{LOCATION}").respond(
+        json={"location": {"id": LOCATION, "name": "Acme", "timezone": "America/New_York"}}
+    )
+    api.get("/calendars/").respond(json=load_fixture("calendars_response.json"))
+    return api
+
+
+def stored(workspace):
+    return Connection.objects.get(workspace=workspace, provider="ghl")
+
+
+def test_connecting_stores_the_token_encrypted_and_the_choice_in_config(ghl_api, workspace):
+    connection.api_connect(workspace=workspace, data=DATA)
+
+    account = connection.account_for(workspace)
+    assert (account.token, account.calendar_id) == (TOKEN, CALENDAR)
+    assert account.timezone == "America/New_York" and account.slot_minutes == 30
+    with db.cursor() as cursor:
+        cursor.execute("SELECT secrets::text FROM integrations_connection")
+        (raw,) = cursor.fetchone()
+    assert TOKEN not in raw
+    assert stored(workspace).token_hint == TOKEN[-4:]
+
+
+def test_without_a_calendar_the_card_asks_for_one_from_ghls_list(ghl_api, workspace):
+    connection.connect(workspace=workspace, data={**DATA, "calendar_id": ""})
+
+    assert connection.find_account(workspace) is None
+    assert stored(workspace).status == "error"
+    # Inactive calendars are not offered.
+    assert stored(workspace).config["calendars"] == [{"id": CALENDAR, "name": "Discovery Call"}]
+
+    connection.connect(workspace=workspace, data={**DATA, "access_token": ""})
+    assert connection.account_for(workspace).token == TOKEN  # a blank token keeps the stored one
+
+
+def test_a_calendar_of_another_location_is_refused(ghl_api, workspace):
+    with pytest.raises(InvalidSetting) as caught:
+        connection.api_connect(workspace=workspace, data={**DATA, "calendar_id": "nope"})
+    assert caught.value.field == "calendar_id"
+    assert not Connection.objects.exists()
+
+
+def test_a_token_ghl_refuses_is_a_field_error_and_nothing_is_stored(api, workspace):
+    api.get(f"/locations/{LOCATION}").mock(return_value=ghl_error(401, "Invalid JWT"))
+    with pytest.raises(InvalidSetting) as caught:
+        connection.api_connect(workspace=workspace, data=DATA)
+    assert caught.value.field == "access_token"
+    assert TOKEN not in caught.value.safe_message
+    assert not Connection.objects.exists()
+
+
+def test_the_admin_api_needs_all_three_fields(workspace):
+    with pytest.raises(InvalidSetting) as caught:
+        connection.api_connect(workspace=workspace, data={**DATA, "calendar_id": ""})
+    assert caught.value.field == "calendar_id"
+
+
+def test_status_never_carries_the_token(ghl_api, workspace):
+    connection.api_connect(workspace=workspace, data=DATA)
+    connection.new_workflow_secret(workspace=workspace)
+    status = connection.status(workspace)
+    text = json.dumps(status)
+    assert TOKEN not in text and connection.workflow_secret(workspace) not in text
+    assert status["token_hint"] == TOKEN[-4:] and status["connected"]
+    assert status["webhook_url"] == (f"https://desk.example/webhooks/ghl/{workspace.public_id}/")
+
+
+def test_reconnecting_keeps_the_workflow_secret(ghl_api, workspace):
+    connection.api_connect(workspace=workspace, data=DATA)
+    secret = connection.new_workflow_secret(workspace=workspace)
+    connection.api_connect(workspace=workspace, data=DATA)
+    assert connection.workflow_secret(workspace) == secret
+
+
+def test_disconnecting_wipes_the_secrets(ghl_api, workspace):
+    connection.api_connect(workspace=workspace, data=DATA)
+    connection.disconnect(workspace=workspace)
+    assert connection.find_account(workspace) is None
+    assert stored(workspace).secrets == {}
+
+
+def test_a_401_later_marks_the_connection_needs_reauth(ghl_api, workspace):
+    connection.api_connect(workspace=workspace, data=DATA)
+    connection.mark_needs_reauth(workspace=workspace)
+    assert stored(workspace).status == "needs_reauth"
+    assert not connection.is_connected(workspace)
+
+
+def test_the_card_shows_only_the_tokens_last_four(ghl_api, workspace, rf):
+    connection.api_connect(workspace=workspace, data=DATA)
+    connection.new_workflow_secret(workspace=workspace)
+    context = card.card_context(workspace=workspace, connection=stored(workspace))
+    html = render_to_string("ghl/card.html", context, request=rf.get("/"))
+    assert TOKEN not in html and connection.workflow_secret(workspace) not in html
+    assert f"••••{TOKEN[-4:]}" in html
+    assert "Discovery Call" in html and "message_id" in html
+    assert f"/webhooks/ghl/{workspace.public_id}/" in html
+
+
+def test_the_workflow_secret_is_shown_once_to_an_admin(ghl_api, workspace, client):
+    connection.api_connect(workspace=workspace, data=DATA)
+    admin = MembershipFactory(workspace=workspace, role=Membership.Role.ADMIN).user
+    client.force_login(admin)
+    url = reverse("ghl_workflow_secret", kwargs={"workspace_id": workspace.public_id})
+
+    response = client.post(url)
+
+    secret = connection.workflow_secret(workspace)
+    assert response.status_code == 200 and secret in response.content.decode()
+    assert response["Cache-Control"] == "no-store"
+    assert "message_id" in response.content.decode()
+
+
+def test_a_setter_cannot_generate_the_workflow_secret(workspace, client):
+    setter = MembershipFactory(workspace=workspace, role=Membership.Role.SETTER).user
+    client.force_login(setter)
+    url = reverse("ghl_workflow_secret", kwargs={"workspace_id": workspace.public_id})
+    assert client.post(url).status_code == 403
+    assert connection.workflow_secret(workspace) == ""
