@@ -75,10 +75,14 @@ def client_for(account: Account) -> GhlClient:
     return GhlClient(account.token, account.location_id)
 
 
-def find_account(workspace: Workspace) -> Account | None:
-    """The account to call GHL with, or None when the workspace isn't (fully) connected."""
+def find_account(workspace: Workspace, *, usable_only: bool = True) -> Account | None:
+    """The account to call GHL with, or None when the workspace isn't (fully) connected.
+
+    ``usable_only=False`` also returns the stored credentials of a connection marked
+    ``needs_reauth`` or ``error``: what "Test connection" checks, so a passing check can bring
+    it back."""
     stored = _load(workspace)
-    if stored is None or not stored.is_usable:
+    if stored is None or (usable_only and not stored.is_usable):
         return None
     token = stored.secret(TOKEN)
     config = stored.config

@@ -116,8 +116,16 @@ class GhlProvider:
         return _result(found) if found else None
 
     def check_connection(self) -> ConnectionReport:
+        if self._account is None:
+            self._account = connection.find_account(self.workspace, usable_only=False)
+        if self._account is None:
+            return ConnectionReport(
+                ok=False,
+                summary="GoHighLevel is not fully connected: enter the token and location, "
+                "then choose a calendar.",
+            )
+        account = self._account
         try:
-            account = self.account
             with self._client() as client:
                 location = client.location()
                 calendars = {calendar.id: calendar for calendar in client.calendars()}

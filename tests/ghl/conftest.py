@@ -50,7 +50,7 @@ def connected(monkeypatch, workspace, account):
     from ghl import connection
 
     monkeypatch.setattr(
-        connection, "find_account", lambda ws: account if ws.pk == workspace.pk else None
+        connection, "find_account", lambda ws, **kw: account if ws.pk == workspace.pk else None
     )
     monkeypatch.setattr(connection, "connected_workspace_ids", lambda: [workspace.pk])
     return account

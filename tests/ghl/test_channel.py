@@ -64,7 +64,7 @@ def test_an_sms_to_a_lead_without_a_phone_is_refused_before_calling(api, workspa
 
 
 def test_the_channel_is_available_only_when_ghl_is_connected(workspace, monkeypatch, account):
-    monkeypatch.setattr("ghl.connection.find_account", lambda ws: None)
+    monkeypatch.setattr("ghl.connection.find_account", lambda ws, **kw: None)
     assert not is_available(workspace)
-    monkeypatch.setattr("ghl.connection.find_account", lambda ws: account)
+    monkeypatch.setattr("ghl.connection.find_account", lambda ws, **kw: account)
     assert is_available(workspace)

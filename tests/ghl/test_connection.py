@@ -4,10 +4,9 @@ import json
 
 import pytest
 from django.db import connection as db
-from django.template.loader import render_to_string
 from django.urls import reverse
 
-from ghl import card, connection
+from ghl import connection
 from integrations.errors import InvalidSetting
 from integrations.models import Connection
 from tests.factories import MembershipFactory
@@ -111,21 +110,80 @@ def test_a_401_later_marks_the_connection_needs_reauth(ghl_api, workspace):
     assert not connection.is_connected(workspace)
 
 
-def test_the_card_shows_only_the_tokens_last_four(ghl_api, workspace, rf):
+@pytest.fixture
+def admin_client(workspace, client):
+    admin = MembershipFactory(workspace=workspace, role=Membership.Role.ADMIN).user
+    client.force_login(admin)
+    return client
+
+
+@pytest.fixture
+def api_headers(db):
+    from rest_framework_api_key.models import APIKey
+
+    _, key = APIKey.objects.create_key(name="onboarding")
+    return {"Authorization": f"Api-Key {key}"}
+
+
+def api_url(workspace):
+    return f"/api/admin/workspaces/{workspace.public_id}/integrations/ghl"
+
+
+def test_the_card_shows_only_the_tokens_last_four(ghl_api, workspace, admin_client):
     connection.api_connect(workspace=workspace, data=DATA)
     connection.new_workflow_secret(workspace=workspace)
-    context = card.card_context(workspace=workspace, connection=stored(workspace))
-    html = render_to_string("ghl/card.html", context, request=rf.get("/"))
+
+    html = admin_client.get(f"/w/{workspace.public_id}/integrations/").content.decode()
+
     assert TOKEN not in html and connection.workflow_secret(workspace) not in html
     assert f"••••{TOKEN[-4:]}" in html
     assert "Discovery Call" in html and "message_id" in html
     assert f"/webhooks/ghl/{workspace.public_id}/" in html
 
 
-def test_the_workflow_secret_is_shown_once_to_an_admin(ghl_api, workspace, client):
+def test_connecting_from_the_card_lists_the_calendars_to_choose_from(
+    ghl_api, workspace, admin_client
+):
+    url = reverse("integrations_connect", args=[workspace.public_id, "ghl"])
+    admin_client.post(url, {"access_token": TOKEN, "location_id": LOCATION, "calendar_id": ""})
+
+    html = admin_client.get(f"/w/{workspace.public_id}/integrations/").content.decode()
+    assert f'<option value="{CALENDAR}"' in html and TOKEN not in html
+
+    admin_client.post(url, {"access_token": "", "location_id": LOCATION, "calendar_id": CALENDAR})
+    assert connection.account_for(workspace).calendar_id == CALENDAR
+
+
+def test_the_admin_api_connects_and_never_answers_the_token(
+    ghl_api, workspace, client, api_headers
+):
+    response = client.put(
+        api_url(workspace), data=DATA, content_type="application/json", headers=api_headers
+    )
+    assert response.status_code == 200, response.content
+    assert TOKEN not in response.content.decode()
+    assert connection.account_for(workspace).token == TOKEN
+
+    status = client.get(api_url(workspace), headers=api_headers)
+    body = status.json()
+    assert TOKEN not in status.content.decode()
+    assert body["connected"] and body["calendar_id"] == CALENDAR
+    assert body["token_hint"] == TOKEN[-4:]
+
+
+def test_the_admin_api_reports_a_refused_token_on_its_field(api, workspace, client, api_headers):
+    api.get(f"/locations/{LOCATION}").mock(return_value=ghl_error(401, "Invalid JWT"))
+    response = client.put(
+        api_url(workspace), data=DATA, content_type="application/json", headers=api_headers
+    )
+    assert response.status_code == 400
+    assert "access_token" in response.json()
+    assert TOKEN not in response.content.decode()
+
+
+def test_the_workflow_secret_is_shown_once_to_an_admin(ghl_api, workspace, admin_client):
+    client = admin_client
     connection.api_connect(workspace=workspace, data=DATA)
-    admin = MembershipFactory(workspace=workspace, role=Membership.Role.ADMIN).user
-    client.force_login(admin)
     url = reverse("ghl_workflow_secret", kwargs={"workspace_id": workspace.public_id})
 
     response = client.post(url)
