@@ -141,6 +141,7 @@ def _handle(message: InboundMessage, now: datetime) -> Result:
     if reading.kind == "counter_proposal":
         return _offer_back(message, lead, provider, reading, zone, now)
     slot = _gate_reply(reading, offer)
+    _gate_offer_predates_reply(offer, message)
     _gate_slot(slot, provider, zone, now, message=message)
     return _book_accepted(message, lead, slot, provider)
 
@@ -211,6 +212,16 @@ def _gate_reply(reading, offer: Offer | None) -> OfferedSlot:
     if slot is None:
         raise GateFailed(SLOT, f"Option {reading.slot_index} is not part of the lead's open offer.")
     return slot
+
+
+def _gate_offer_predates_reply(offer: Offer, message: InboundMessage) -> None:
+    # A reply handled late must not be read against an offer the lead had not seen yet.
+    if offer.created_at > message.received_at:
+        raise GateFailed(
+            SLOT,
+            "The reply came before the lead's current offer was made, so it answers an earlier "
+            "one: its option numbers and times may not mean the same.",
+        )
 
 
 def _gate_slot(slot: OfferedSlot, provider, zone, now: datetime, *, message) -> None:
