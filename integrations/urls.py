@@ -1,1 +1,25 @@
-urlpatterns: list = []
+from django.urls import path
+
+from integrations import api, views
+
+W = "w/<uuid:workspace_id>/integrations/"
+
+urlpatterns = [
+    path(W, views.integrations_tab, name="integrations_tab"),
+    path(f"{W}booking-provider/", views.booking_provider, name="integrations_booking_provider"),
+    path(f"{W}auto-book/", views.auto_book, name="integrations_auto_book"),
+    path(f"{W}deliveries/", views.deliveries, name="integrations_deliveries"),
+    path(
+        f"{W}deliveries/<int:delivery_id>/replay/",
+        views.replay,
+        name="integrations_replay",
+    ),
+    path(f"{W}<slug:provider>/connect/", views.connect, name="integrations_connect"),
+    path(f"{W}<slug:provider>/disconnect/", views.disconnect, name="integrations_disconnect"),
+    path(f"{W}<slug:provider>/check/", views.check, name="integrations_check"),
+    path(
+        "api/admin/workspaces/<uuid:workspace_id>/integrations/<slug:provider>",
+        api.WorkspaceIntegration.as_view(),
+        name="api_workspace_integration",
+    ),
+]

@@ -1,0 +1,186 @@
+"""Turning connections, deliveries and audit events into what the tab's templates show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from integrations import provider_actions, selectors
+from integrations.models import Connection, WebhookDelivery
+from integrations.providers import ProviderSpec, all_specs, find_spec, webhook_url
+from workspaces.models import AuditEvent, Workspace
+
+DEFAULT_CARD = "integrations/cards/default.html"
+ERROR_PREVIEW = 160
+
+
+@dataclass
+class Card:
+    spec: ProviderSpec
+    template: str
+    connection: Connection | None
+    form: Any
+    webhook_url: str
+    is_booking_provider: bool
+    extra: dict = field(default_factory=dict)
+    html: str = ""
+
+    @property
+    def status(self) -> str:
+        return self.connection.status if self.connection else Connection.Status.DISCONNECTED
+
+    @property
+    def status_label(self) -> str:
+        return Connection.Status(self.status).label
+
+    @property
+    def is_connected(self) -> bool:
+        return bool(self.connection and self.connection.is_usable)
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.connection and self.connection.status != Connection.Status.DISCONNECTED)
+
+
+def build_cards(*, request, workspace: Workspace, forms: dict[str, Any]) -> list[Card]:
+    """One card per registered provider, rendered from its own template; ``forms`` holds a
+    bound form with errors to show again."""
+    stored = selectors.connections_by_provider(workspace=workspace)
+    cards = []
+    for spec in all_specs():
+        connection = stored.get(spec.name)
+        form = forms.get(spec.name)
+        if form is None and provider_actions.can_connect(spec):
+            form = spec.settings_form(initial=_initial(connection))
+        extra = {}
+        if spec.card_context:
+            extra = spec.card_context(workspace=workspace, connection=connection) or {}
+        card = Card(
+            spec=spec,
+            template=spec.card_template or DEFAULT_CARD,
+            connection=connection,
+            form=form,
+            webhook_url=webhook_url(spec, workspace),
+            is_booking_provider=workspace.booking_provider == spec.name,
+            extra=extra,
+        )
+        card.html = render_to_string(card.template, _card_context(card, workspace), request)
+        cards.append(card)
+    return cards
+
+
+def _card_context(card: Card, workspace: Workspace) -> dict:
+    """What a card template sees: ``card`` and its parts at the top level, the tab's URLs for
+    this provider, and whatever the provider's ``card_context`` returned."""
+    args = [workspace.public_id, card.spec.name]
+    return {
+        "workspace": workspace,
+        "card": card,
+        "spec": card.spec,
+        "connection": card.connection,
+        "form": card.form,
+        "webhook_url": card.webhook_url,
+        "is_booking_provider": card.is_booking_provider,
+        "connect_url": reverse("integrations_connect", args=args),
+        "check_url": reverse("integrations_check", args=args),
+        "disconnect_url": reverse("integrations_disconnect", args=args),
+        **card.extra,
+    }
+
+
+def _initial(connection: Connection | None) -> dict:
+    """Pre-fill the form with the stored non-secret settings; secrets are never rendered."""
+    return dict(connection.config) if connection else {}
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    delivery: WebhookDelivery
+    provider_label: str
+    error_preview: str
+
+    @property
+    def can_replay(self) -> bool:
+        return self.delivery.is_replayable
+
+
+def delivery_rows(deliveries: list[WebhookDelivery]) -> list[DeliveryRow]:
+    rows = []
+    for delivery in deliveries:
+        spec = find_spec(delivery.provider)
+        error = delivery.last_error
+        if len(error) > ERROR_PREVIEW:
+            error = error[: ERROR_PREVIEW - 1] + "…"
+        rows.append(
+            DeliveryRow(
+                delivery=delivery,
+                provider_label=spec.label if spec else delivery.provider,
+                error_preview=error,
+            )
+        )
+    return rows
+
+
+ACTION_LABELS = {
+    "integration.connected": "Connected",
+    "integration.updated": "Changed settings",
+    "integration.disconnected": "Disconnected",
+    "integration.needs_reauth": "Credentials refused",
+    "integration.error": "Connection error",
+    "integration.checked": "Connection checked",
+    "workspace.booking_provider_changed": "Booking provider changed",
+    "workspace.auto_book_changed": "Auto-booking switched",
+    "delivery.replayed": "Webhook delivery replayed",
+}
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    event: AuditEvent
+    who: str
+    what: str
+    details: list[str]
+
+
+def audit_rows(events: list[AuditEvent]) -> list[AuditRow]:
+    return [
+        AuditRow(
+            event=event,
+            who=event.actor_label or (str(event.actor) if event.actor else "system"),
+            what=ACTION_LABELS.get(event.action, event.action),
+            details=_details(event.changes or {}),
+        )
+        for event in events
+    ]
+
+
+def _details(changes: dict) -> list[str]:
+    lines = []
+    for key, value in changes.items():
+        if key == "config" and isinstance(value, dict):
+            lines += [f"{k}: {_pair(v)}" for k, v in value.items()]
+        elif key == "secrets_changed":
+            lines.append(f"secrets changed: {', '.join(value)}")
+        else:
+            lines.append(f"{key.replace('_', ' ')}: {_pair(value)}")
+    return lines
+
+
+def _pair(value) -> str:
+    if isinstance(value, list) and len(value) == 2:
+        before, after = (_show(v) for v in value)
+        return f"{before} → {after}"
+    return _show(value)
+
+
+def _show(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if value is True:
+        return "on"
+    if value is False:
+        return "off"
+    return str(value)

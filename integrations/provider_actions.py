@@ -1,0 +1,87 @@
+"""What the Integrations tab and the admin API do to a provider, through its ``ProviderSpec``
+hooks (with the defaults when a provider leaves one out). No provider name appears here."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from integrations import connections, selectors
+from integrations.errors import InvalidSetting, ProviderAuthError, ProviderError
+from integrations.providers import ConnectionReport, ProviderSpec
+from workspaces.models import Workspace
+
+logger = logging.getLogger(__name__)
+
+
+def can_connect(spec: ProviderSpec, *, api: bool = False) -> bool:
+    hook = (spec.api_connect or spec.connect) if api else spec.connect
+    return spec.settings_form is not None and hook is not None
+
+
+def connect_provider(
+    *,
+    spec: ProviderSpec,
+    workspace: Workspace,
+    data: dict[str, Any],
+    actor=None,
+    actor_label: str = "",
+    api: bool = False,
+) -> None:
+    """Hand cleaned form data to the provider's connect hook (which verifies and stores).
+    Raises InvalidSetting / ProviderError with a safe message."""
+    hook = (spec.api_connect or spec.connect) if api else spec.connect
+    if hook is None:
+        raise InvalidSetting(f"{spec.label} cannot be connected from here.")
+    hook(workspace=workspace, data=data, actor=actor, actor_label=actor_label)
+
+
+def disconnect_provider(
+    *, spec: ProviderSpec, workspace: Workspace, actor=None, actor_label: str = "", api=False
+) -> None:
+    hook = (spec.api_disconnect or spec.disconnect) if api else spec.disconnect
+    if hook is None:
+        connections.disconnect(
+            workspace=workspace, provider=spec.name, actor=actor, actor_label=actor_label
+        )
+        return
+    hook(workspace=workspace, actor=actor, actor_label=actor_label)
+
+
+def provider_status(*, spec: ProviderSpec, workspace: Workspace, api: bool = False) -> dict:
+    """A safe summary (never a secret) of the workspace's connection to this provider."""
+    hook = (spec.api_status or spec.status) if api else spec.status
+    status = hook(workspace) if hook else {}
+    base = selectors.connection_status(workspace=workspace, provider=spec.name)
+    return {**base, **status, "provider": spec.name, "label": spec.label}
+
+
+def check_provider(
+    *, spec: ProviderSpec, workspace: Workspace, actor=None, actor_label: str = ""
+) -> ConnectionReport:
+    """Ask the provider whether the stored credentials still work, and record the answer. A
+    refused token marks the connection ``needs_reauth``."""
+    try:
+        report = spec.factory(workspace).check_connection()
+    except ProviderAuthError as exc:
+        connections.mark_needs_reauth(
+            workspace=workspace, provider=spec.name, error=exc.safe_message
+        )
+        return ConnectionReport(ok=False, summary=exc.safe_message)
+    except ProviderError as exc:
+        report = ConnectionReport(ok=False, summary=exc.safe_message)
+    connections.record_check(
+        workspace=workspace,
+        provider=spec.name,
+        ok=report.ok,
+        summary=report.summary,
+        actor=actor,
+        actor_label=actor_label,
+    )
+    return report
+
+
+def error_field(exc: Exception, fields) -> str | None:
+    """The form field an error belongs to, or None for the form as a whole."""
+    name = getattr(exc, "field", "") or ""
+    return name if name in fields else None

@@ -1,0 +1,203 @@
+"""The Integrations tab (workspace admins only). Views translate HTTP to service calls and
+back; every POST redirects (or, under htmx, answers the fragment it changed)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from integrations import booking_settings, inbox, provider_actions, selectors
+from integrations.errors import InvalidSetting, ProviderError
+from integrations.forms import AutoBookForm, BookingProviderForm
+from integrations.models import WebhookDelivery
+from integrations.presenters import audit_rows, build_cards, delivery_rows
+from integrations.providers import connected_specs, find_spec
+from workspaces.access import ADMINS, workspace_view
+
+TAB = "integrations/tab.html"
+
+
+@workspace_view(roles=ADMINS)
+def integrations_tab(request):
+    return render(request, TAB, _context(request))
+
+
+@workspace_view(roles=ADMINS)
+@require_POST
+def connect(request, provider):
+    spec = _spec(provider)
+    if not provider_actions.can_connect(spec):
+        raise Http404("This provider is not connected from a form.")
+    form = spec.settings_form(request.POST)
+    if form.is_valid():
+        try:
+            provider_actions.connect_provider(
+                spec=spec, workspace=request.workspace, data=form.cleaned_data, actor=request.user
+            )
+        except ProviderError as exc:
+            form.add_error(provider_actions.error_field(exc, form.fields), exc.safe_message)
+        else:
+            messages.success(request, f"{spec.label} is connected.")
+            return _back(request)
+    return render(request, TAB, _context(request, forms={spec.name: form}))
+
+
+@workspace_view(roles=ADMINS)
+@require_POST
+def disconnect(request, provider):
+    spec = _spec(provider)
+    workspace = request.workspace
+    provider_actions.disconnect_provider(spec=spec, workspace=workspace, actor=request.user)
+    messages.success(request, f"{spec.label} is disconnected; its stored credentials are wiped.")
+    if workspace.booking_provider == spec.name:
+        messages.warning(
+            request,
+            f"{spec.label} was this workspace's booking provider: connect a provider and "
+            "choose it, or nothing can be booked.",
+        )
+    return _back(request)
+
+
+@workspace_view(roles=ADMINS)
+@require_POST
+def check(request, provider):
+    spec = _spec(provider)
+    report = provider_actions.check_provider(
+        spec=spec, workspace=request.workspace, actor=request.user
+    )
+    level = messages.success if report.ok else messages.error
+    level(request, f"{spec.label}: {report.summary}")
+    return _back(request)
+
+
+@workspace_view(roles=ADMINS)
+@require_POST
+def booking_provider(request):
+    workspace = request.workspace
+    form = BookingProviderForm(request.POST, specs=connected_specs(workspace))
+    if form.is_valid():
+        try:
+            changed = booking_settings.choose_booking_provider(
+                workspace=workspace,
+                provider=form.cleaned_data["booking_provider"],
+                actor=request.user,
+            )
+        except InvalidSetting as exc:
+            form.add_error("booking_provider", exc.safe_message)
+        else:
+            if changed:
+                spec = find_spec(workspace.booking_provider)
+                messages.success(request, f"{spec.label} now books for this workspace.")
+            return _back(request)
+    return render(request, TAB, _context(request, provider_form=form))
+
+
+@workspace_view(roles=ADMINS)
+@require_POST
+def auto_book(request):
+    workspace = request.workspace
+    form = AutoBookForm(request.POST)
+    if form.is_valid():
+        try:
+            changed = booking_settings.set_auto_book(
+                workspace=workspace, enabled=form.wanted, actor=request.user
+            )
+        except InvalidSetting as exc:
+            form.add_error("enabled", exc.safe_message)
+        else:
+            if changed:
+                state = "on" if workspace.auto_book_enabled else "off"
+                messages.success(request, f"Auto-booking is {state}.")
+            if not _is_htmx(request):
+                return _back(request)
+            form = None
+    if _is_htmx(request):
+        return render(
+            request, "integrations/_booking_settings.html", _context(request, auto_book_form=form)
+        )
+    return render(request, TAB, _context(request, auto_book_form=form))
+
+
+@workspace_view(roles=ADMINS)
+@require_POST
+def replay(request, delivery_id):
+    delivery = get_object_or_404(WebhookDelivery, pk=delivery_id, workspace=request.workspace)
+    replayed = inbox.replay_delivery(
+        delivery_id=delivery.pk, workspace=request.workspace, actor=request.user
+    )
+    if _is_htmx(request):
+        delivery.refresh_from_db()
+        row = delivery_rows([delivery])[0]
+        return render(
+            request,
+            "integrations/_delivery_row.html",
+            {"row": row, "workspace": request.workspace},
+        )
+    if replayed:
+        messages.success(request, f"Delivery #{delivery.pk} is queued to be processed again.")
+    else:
+        messages.info(request, f"Delivery #{delivery.pk} was already replayed.")
+    return _back(request, anchor="deliveries")
+
+
+@workspace_view(roles=ADMINS)
+def deliveries(request):
+    return render(request, "integrations/_deliveries.html", _deliveries_context(request))
+
+
+# Helpers
+
+
+def _spec(provider: str):
+    spec = find_spec(provider)
+    if spec is None:
+        raise Http404("No such provider.")
+    return spec
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _back(request, anchor: str = ""):
+    response = redirect("integrations_tab", request.workspace.public_id)
+    if anchor:
+        response["Location"] += f"#{anchor}"
+    return response
+
+
+def _context(request, *, forms=None, provider_form=None, auto_book_form=None) -> dict:
+    workspace = request.workspace
+    return {
+        "cards": build_cards(request=request, workspace=workspace, forms=forms or {}),
+        **_booking_context(request, provider_form=provider_form, auto_book_form=auto_book_form),
+        **_deliveries_context(request),
+        "audit_rows": audit_rows(selectors.audit_log(workspace=workspace)),
+    }
+
+
+def _booking_context(request, *, provider_form=None, auto_book_form=None) -> dict:
+    workspace = request.workspace
+    connected = connected_specs(workspace)
+    if provider_form is None and connected:
+        initial = {"booking_provider": workspace.booking_provider}
+        provider_form = BookingProviderForm(initial=initial, specs=connected)
+    current = find_spec(workspace.booking_provider)
+    return {
+        "workspace": workspace,
+        "connected_specs": connected,
+        "booking_spec": current,
+        "booking_provider_connected": current in connected,
+        "provider_form": provider_form,
+        "auto_book_form": auto_book_form,
+    }
+
+
+def _deliveries_context(request) -> dict:
+    workspace = request.workspace
+    return {
+        "workspace": workspace,
+        "deliveries": delivery_rows(selectors.latest_deliveries(workspace=workspace)),
+    }
