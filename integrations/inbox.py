@@ -20,7 +20,8 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from integrations.errors import ProviderError, ProviderRateLimited
+from integrations import connections
+from integrations.errors import ProviderAuthError, ProviderError, ProviderRateLimited
 from integrations.models import WebhookDelivery
 from integrations.providers import get_spec
 from workspaces import audit
@@ -189,6 +190,12 @@ def _record_error(delivery: WebhookDelivery, exc: Exception) -> Outcome:
         return Outcome(state=State.RECEIVED, retry_in=delay)
     if _is_transient(exc):
         text = f"Gave up after {delivery.attempts} attempts: {text}"
+    if isinstance(exc, ProviderAuthError):
+        # The token was refused while mapping: no later delivery will do better until an
+        # admin reconnects, so say so on the card.
+        connections.mark_needs_reauth(
+            workspace=delivery.workspace, provider=delivery.provider, error=exc.safe_message
+        )
     if isinstance(exc, ProviderError):
         logger.warning("Delivery %s failed: %s %s", delivery.pk, text, exc.detail[:500])
     else:

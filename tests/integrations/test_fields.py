@@ -66,3 +66,12 @@ def test_empty_secrets_store_nothing(workspace):
     conn = Connection.objects.create(workspace=workspace, provider="empty")
     assert Connection.objects.get(pk=conn.pk).secrets == {}
     assert raw_rows("integrations_connection")
+
+
+def test_the_system_check_refuses_a_key_that_is_not_a_fernet_key(settings):
+    from integrations.checks import check_encryption_keys
+
+    settings.FIELD_ENCRYPTION_KEYS = ["not-a-key"]
+    assert [e.id for e in check_encryption_keys()] == ["integrations.E001"]
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    assert check_encryption_keys() == []

@@ -339,3 +339,14 @@ def test_twenty_concurrent_workers_process_a_delivery_once(fake_provider, record
     assert recorder.seen == [delivery.pk]
     delivery.refresh_from_db()
     assert (delivery.state, delivery.attempts) == (State.PROCESSED, 1)
+
+
+def test_a_refused_token_while_mapping_marks_the_connection(workspace, connected, recorder):
+    from integrations.errors import ProviderAuthError
+
+    recorder.fail_with = ProviderAuthError("Fake refused the token.", status=401)
+    delivery, _ = accept(workspace)
+
+    assert inbox.process(delivery.pk).state == State.FAILED
+    connected.refresh_from_db()
+    assert (connected.status, connected.last_error) == ("needs_reauth", "Fake refused the token.")
