@@ -19,6 +19,7 @@ logger = logging.getLogger(__name__)
 
 Status = Connection.Status
 REJECT_REASON_MAX = 200
+HINT_MIN_LENGTH = 12
 
 
 def _locked(*, workspace: Workspace, provider: str) -> Connection:
@@ -53,7 +54,7 @@ def connect(
 ) -> Connection:
     """Store verified credentials and mark the connection ``connected``. ``secrets`` replaces
     the stored ones; ``config`` (non-secret) is merged into the stored one. ``token_hint`` may be
-    the whole token: only its last four characters are kept."""
+    the whole token: only its last four characters are kept (none of a short one)."""
     now = timezone.now()
     with transaction.atomic():
         conn = _locked(workspace=workspace, provider=provider)
@@ -61,7 +62,7 @@ def connect(
         conn.secrets = dict(secrets)
         conn.config = {**conn.config, **(config or {})}
         conn.display_name = display_name[:200]
-        conn.token_hint = (token_hint or "")[-4:]
+        conn.token_hint = _hint(token_hint)
         conn.status = Status.CONNECTED
         conn.connected_at = now
         conn.last_checked_at = now
@@ -212,6 +213,12 @@ def record_rejected_delivery(*, workspace: Workspace, provider: str, reason: str
         last_rejected_at=now,
         last_rejected_reason=reason,
     )
+
+
+def _hint(token: str) -> str:
+    """The last four characters, and only of a token long enough that they give nothing away."""
+    token = token or ""
+    return token[-4:] if len(token) >= HINT_MIN_LENGTH else ""
 
 
 # The audit trail

@@ -93,3 +93,10 @@ def test_status_never_holds_a_secret(connected, workspace):
     assert status["connected"] is True
     assert status["secrets_stored"] == ["api_token"]
     assert fake.TOKEN not in str(status)
+
+
+def test_a_short_secret_gets_no_hint(workspace, fake_provider):
+    conn = connections.connect(
+        workspace=workspace, provider=fake.NAME, secrets={"api_token": "abc12"}, token_hint="abc12"
+    )
+    assert conn.token_hint == ""
