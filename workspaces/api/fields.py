@@ -1,0 +1,70 @@
+"""Strict input fields: the API refuses wrong JSON types instead of coercing them
+(DRF's CharField takes 12 as "12", its BooleanField takes "yes" as true)."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from workspaces.validators import normalize_email, validate_timezone
+
+# users.get_or_create_user mirrors the address into User.username, which holds 150 characters.
+MAX_EMAIL_LENGTH = 150
+MAX_MEMBERS_PER_ROLE = 500
+
+
+class StrictCharField(serializers.CharField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+@extend_schema_field(
+    {"type": "string", "format": "iana-timezone", "maxLength": 64, "example": "America/New_York"}
+)
+class TimezoneField(StrictCharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("help_text", "An IANA time zone, e.g. America/New_York.")
+        super().__init__(**kwargs)
+        self.validators.append(validate_timezone)
+
+
+@extend_schema_field({"type": "string", "format": "email", "maxLength": MAX_EMAIL_LENGTH})
+class EmailAddressField(StrictCharField):
+    """Trimmed and lower-cased."""
+
+    default_error_messages = {"invalid_email": "“{value}” is not a valid e-mail address."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", MAX_EMAIL_LENGTH)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        try:
+            return normalize_email(value)
+        except DjangoValidationError:
+            self.fail("invalid_email", value=value[:MAX_EMAIL_LENGTH])
+
+
+class EmailListField(serializers.ListField):
+    """A role's complete member list: normalised, de-duplicated, order kept."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("child", EmailAddressField())
+        kwargs.setdefault("max_length", MAX_MEMBERS_PER_ROLE)
+        kwargs.setdefault("allow_empty", True)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        return list(dict.fromkeys(super().to_internal_value(data)))
