@@ -24,6 +24,7 @@ import datetime as dt
 import itertools
 import threading
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import pytest
 import time_machine
@@ -213,3 +214,53 @@ def reply(lead, body, *, channel="sms", received_at=NOW, message_id="") -> Inbou
         received_at=received_at,
         provider_message_id=message_id,
     )
+
+
+class FollowupCalls:
+    """What booking asked of the follow-up engine (its services' contract), in order."""
+
+    def __init__(self):
+        self.tasks: list[SimpleNamespace] = []
+        self.sent: list[SimpleNamespace] = []
+
+
+_calls = FollowupCalls()
+
+
+@pytest.fixture
+def followup_calls(monkeypatch) -> FollowupCalls:
+    """Records every open_task / queue_message call and lets it through to the engine."""
+    from followups import services
+
+    global _calls
+    _calls = FollowupCalls()
+    real_open_task, real_queue_message = services.open_task, services.queue_message
+
+    def open_task(**kwargs):
+        _calls.tasks.append(SimpleNamespace(**kwargs))
+        return real_open_task(**kwargs)
+
+    def queue_message(**kwargs):
+        _calls.sent.append(SimpleNamespace(**kwargs))
+        return real_queue_message(**kwargs)
+
+    monkeypatch.setattr(services, "open_task", open_task)
+    monkeypatch.setattr(services, "queue_message", queue_message)
+    return _calls
+
+
+def blocked_tasks(lead) -> list[SimpleNamespace]:
+    """The auto_book_blocked tasks opened for the lead (one per dedupe key), with title/detail."""
+    seen, tasks = set(), []
+    for task in _calls.tasks:
+        if task.lead.pk != lead.pk or task.kind != "auto_book_blocked":
+            continue
+        if task.dedupe_key not in seen:
+            seen.add(task.dedupe_key)
+            tasks.append(task)
+    return tasks
+
+
+def messages_to(lead) -> list[str]:
+    """Bodies queued to the lead, oldest first."""
+    return [m.body for m in _calls.sent if m.lead.pk == lead.pk]
