@@ -45,14 +45,8 @@ def ghl_error(status, message, **headers):
 
 
 @pytest.fixture
-def connected(monkeypatch, workspace, account):
-    """The workspace is connected to GHL with ``account``."""
-    from ghl import connection
-
-    monkeypatch.setattr(
-        connection, "find_account", lambda ws, **kw: account if ws.pk == workspace.pk else None
-    )
-    monkeypatch.setattr(connection, "connected_workspace_ids", lambda: [workspace.pk])
+def connected(stored_connection, account):
+    """The workspace is connected to GHL with ``account``, stored as connect() leaves it."""
     return account
 
 

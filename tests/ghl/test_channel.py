@@ -4,7 +4,7 @@ import pytest
 
 from booking.matching import remember_identity
 from ghl.channel import GhlChannel, is_available
-from ghl.provider import GhlProvider
+from integrations import connections
 from integrations.errors import ProviderBadRequest, ProviderUnavailable
 from tests.factories import LeadFactory
 from tests.ghl.conftest import CONTACT
@@ -21,10 +21,8 @@ def lead(workspace):
 
 
 @pytest.fixture(autouse=True)
-def _provider_uses_account(monkeypatch, account):
-    monkeypatch.setattr(
-        "ghl.channel.GhlProvider", lambda workspace: GhlProvider(workspace, account=account)
-    )
+def _connected(stored_connection):
+    """The workspace's GHL connection, stored encrypted as connect() leaves it."""
 
 
 def test_an_sms_goes_through_the_conversations_api(api, workspace, lead):
@@ -63,8 +61,7 @@ def test_an_sms_to_a_lead_without_a_phone_is_refused_before_calling(api, workspa
     assert not api.calls
 
 
-def test_the_channel_is_available_only_when_ghl_is_connected(workspace, monkeypatch, account):
-    monkeypatch.setattr("ghl.connection.find_account", lambda ws, **kw: None)
-    assert not is_available(workspace)
-    monkeypatch.setattr("ghl.connection.find_account", lambda ws, **kw: account)
+def test_the_channel_is_available_only_when_ghl_is_connected(workspace):
     assert is_available(workspace)
+    connections.disconnect(workspace=workspace, provider="ghl")
+    assert not is_available(workspace)

@@ -187,7 +187,6 @@ def test_workflow_message_creates_a_lead_from_the_mapped_fields(connected, works
     assert (lead.first_name, lead.phone) == ("Jordan", "+15555550123")
 
 
-def test_events_for_a_workspace_without_a_connection_are_ignored(workspace, monkeypatch):
-    monkeypatch.setattr("ghl.connection.find_account", lambda ws, **kw: None)
+def test_events_for_a_workspace_without_a_connection_are_ignored(workspace):
     event = parse_marketplace_event(load_fixture("appointment_webhook.json"))
     assert apply(workspace, event) == "ignored"

@@ -4,7 +4,6 @@ import json
 import pytest
 
 from booking.matching import remember_identity
-from ghl import connection
 from ghl.provider import GhlProvider, GhlSlot
 from integrations.errors import ProviderAuthError, SlotTaken
 from integrations.providers import BookingRef
@@ -32,12 +31,14 @@ def known_lead(workspace):
 
 
 @pytest.fixture
-def reauth(monkeypatch):
-    marked = []
-    monkeypatch.setattr(
-        connection, "mark_needs_reauth", lambda *, workspace: marked.append(workspace)
-    )
-    return marked
+def reauth(stored_connection):
+    """The stored connection, to see whether a refused token marked it for re-authorisation."""
+    return stored_connection
+
+
+def needs_reauth(stored) -> bool:
+    stored.refresh_from_db()
+    return stored.status == "needs_reauth"
 
 
 def test_available_slots_keep_ghls_own_strings(api, provider):
@@ -164,7 +165,7 @@ def test_a_revoked_token_marks_the_connection_for_reauth(api, provider, known_le
     api.get("/calendars/events").mock(return_value=ghl_error(401, "Invalid JWT"))
     with pytest.raises(ProviderAuthError):
         provider.book(lead=known_lead, start=TEN_AM, idempotency_key="attempt-1")
-    assert reauth == [provider.workspace]
+    assert needs_reauth(reauth)
 
 
 def test_cancel_marks_the_appointment_cancelled(api, provider):
@@ -222,7 +223,7 @@ def test_check_connection_with_a_revoked_token_needs_reauth(api, provider, reaut
     api.get(f"/locations/{LOCATION}").mock(return_value=ghl_error(401, "Invalid JWT"))
     report = provider.check_connection()
     assert not report.ok and "reconnect" in report.summary
-    assert reauth == [provider.workspace]
+    assert needs_reauth(reauth)
 
 
 def test_slots_are_plain_slots_to_callers(api, provider):

@@ -156,14 +156,13 @@ def test_one_bad_appointment_waits_its_turn_while_the_others_go_through(
     assert state(workspace).consecutive_failures == 0
 
 
-def test_a_revoked_token_backs_off_and_marks_the_connection(api, connected, workspace, monkeypatch):
-    marked = []
-    monkeypatch.setattr(
-        "ghl.connection.mark_needs_reauth", lambda *, workspace: marked.append(workspace)
-    )
+def test_a_revoked_token_backs_off_and_marks_the_connection(
+    api, connected, stored_connection, workspace
+):
     api.get("/calendars/events").mock(return_value=ghl_error(401, "Invalid JWT"))
     tasks.reconcile_all()
-    assert marked == [workspace]
+    stored_connection.refresh_from_db()
+    assert stored_connection.status == "needs_reauth"
     assert state(workspace).consecutive_failures == 1
 
 
