@@ -99,6 +99,13 @@ class _Kind:
 READ = _Kind(attempts=3, wait_on_rate_limit=True, outcome_unknown_on_failure=False)
 SAFE_WRITE = _Kind(attempts=2, wait_on_rate_limit=True, outcome_unknown_on_failure=False)
 BOOKING = _Kind(attempts=1, wait_on_rate_limit=False, outcome_unknown_on_failure=True)
+PROBE = _Kind(attempts=2, wait_on_rate_limit=True, outcome_unknown_on_failure=False)
+
+# Where an empty POST finds out whether a write scope is granted (see ``may_write``).
+WRITE_PROBES = {
+    "scheduled_events:write": "/invitees",
+    "scheduling_links:write": "/scheduling_links",
+}
 
 # Raised before a byte left this machine: nothing happened at Calendly.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -399,6 +406,26 @@ class CalendlyClient:
             if exc.status == 404:
                 return False
             raise
+        return True
+
+    # Scopes
+
+    def may_write(self, scope: str) -> bool:
+        """Whether the token holds a write scope, found out without writing anything.
+
+        No endpoint lists a token's scopes, so an empty body is sent where the scope is needed:
+        Calendly checks the scope first (403 naming it when missing) and only then refuses the
+        body (400), so nothing can be created. A 403 that names no scope (the plan lacks the
+        feature) says nothing about the scope and reads as granted."""
+        path = WRITE_PROBES.get(scope)
+        if path is None:
+            raise ValueError(f"no way to check {scope} without writing")
+        try:
+            self._request("POST", path, action=f"check the {scope} scope", kind=PROBE, json={})
+        except ProviderPermissionError as exc:
+            return scope not in exc.missing_scopes
+        except ProviderBadRequest:
+            return True
         return True
 
     # Pages and transport

@@ -14,8 +14,10 @@ subscription that asked for the event: signed with the subscription's ``signing_
 the sandbox's app key (``--signing-key``, like an OAuth app's) when it has none.
 
 Sandbox-only controls (no token needed) live under ``/_sandbox/``: ``book``, ``cancel``,
-``reschedule``, ``no_show``, ``state``, ``subscriptions/<uuid>/disable``, ``config`` (scopes,
-plan, availability window) and ``fail`` (make the next calls answer an error or answer late).
+``reschedule``, ``no_show``, ``state`` (everything, plus a log of the API calls made),
+``subscriptions/<uuid>/disable``, ``config`` (scopes, plan, availability window, an explicit
+list of free times, webhooks sent before the answer), ``fail`` (make the next calls answer an
+error, answer late, or do the work and answer an error anyway) and ``reset``.
 
 Run it by hand: ``python -m calendly.sandbox.server --port 8765 --token sandbox-token``.
 In tests: ``server, base_url = start_sandbox()`` ... ``server.stop()``.
@@ -132,6 +134,9 @@ class Failure:
     headers: dict[str, str] = field(default_factory=dict)
     body: dict[str, Any] | None = None
     delay: float = 0.0  # seconds to wait before answering (after doing the work)
+    # With a status: do the work first (a booking is made, its webhook sent), then answer the
+    # error, as when Calendly booked but the answer was lost (a 5xx, a proxy's 504).
+    perform: bool = False
 
 
 class SandboxState:
@@ -157,6 +162,12 @@ class SandboxState:
         self.subscription_keys: dict[str, str | None] = {}
         self.links: list[dict] = []
         self.deliveries: list[dict] = []
+        self.requests: list[dict] = []  # every API call: method, path, status (not controls)
+        # Exactly these starts are free (less bookings) instead of weekday office hours.
+        self.availability: list[datetime] | None = None
+        # Send webhook deliveries before answering the call that caused them (a webhook that
+        # overtakes the API answer), instead of from the background thread afterwards.
+        self.sync_deliveries = False
         self.user = self._user()
         self.organization = f"{base_url}/organizations/{ORG_UUID}"
         self.event_types = self._event_types()
@@ -275,6 +286,13 @@ class SandboxState:
             for e in self.events.values()
             if e["status"] == "active"
         ]
+        if self.availability is not None:
+            return [
+                moment
+                for moment in self.availability
+                if earliest <= moment < end
+                and not any(moment < b_end and moment + length > b_start for b_start, b_end in busy)
+            ]
         found = []
         day = start.astimezone(zone).date()
         while day <= end.astimezone(zone).date():
@@ -419,6 +437,11 @@ class SandboxState:
             "scopes": sorted(self.scopes) if self.scopes is not None else None,
             "scheduling_api": self.scheduling_api,
             "max_window_days": self.max_window_days,
+            "availability": None
+            if self.availability is None
+            else [_iso(moment) for moment in self.availability],
+            "sync_deliveries": self.sync_deliveries,
+            "requests": self.requests,
         }
 
 
@@ -495,18 +518,24 @@ class SandboxHandler(BaseHTTPRequestHandler):
             if scope is not CONTROL:
                 self._authorize(scope)
             failure = None if scope is CONTROL else self._take_failure(method, path)
-            if failure and failure.status:
+            if failure and failure.status and not failure.perform:
                 time.sleep(failure.delay)
-                self._send(failure.status, failure.body, failure.headers)
+                self._send(failure.status, failure.body, failure.headers, logged=path)
                 return
             request = Request(method, path, query, self._decode(raw), self.headers, match)
-            with self.state.lock:
-                status, body, *extra = handler(self, request)
+            self.server.hold_deliveries()
+            try:
+                with self.state.lock:
+                    status, body, *extra = handler(self, request)
+            finally:
+                self.server.send_held_deliveries()  # outside the lock: receivers may call back
             if failure:
                 time.sleep(failure.delay)  # the work is done; only the answer is late
-            self._send(status, body, *extra)
+            if failure and failure.status:
+                status, body, extra = failure.status, failure.body, [failure.headers]
+            self._send(status, body, *extra, logged=None if scope is CONTROL else path)
         except ApiError as exc:
-            self._send(exc.status, exc.body)
+            self._send(exc.status, exc.body, logged=path)
         except Exception:
             logger.exception("sandbox: %s %s failed", method, path)
             self._send(500, {"title": "Internal Server Error", "message": "Sandbox failure."})
@@ -562,7 +591,14 @@ class SandboxHandler(BaseHTTPRequestHandler):
         with self.state.lock:
             return self.state.take_failure(method, path)
 
-    def _send(self, status: int, body: Any, headers: dict | None = None) -> None:
+    def _send(
+        self, status: int, body: Any, headers: dict | None = None, *, logged: str | None = None
+    ) -> None:
+        if logged and not logged.startswith("/_sandbox/"):
+            with self.state.lock:
+                self.state.requests.append(
+                    {"method": self.command, "path": logged, "status": status}
+                )
         data = b"" if body is None else json.dumps(body).encode()
         self.send_response(status)
         if body is not None:
@@ -1055,9 +1091,18 @@ def control_disable(handler: SandboxHandler, request: Request) -> tuple:
 @route("POST", r"/_sandbox/config", CONTROL)
 def control_config(handler: SandboxHandler, request: Request) -> tuple:
     """``{scopes: [...] | null, scheduling_api: bool, max_window_days: int,
-    oauth_client_id, oauth_client_secret}``; keys left out stay as they are."""
+    oauth_client_id, oauth_client_secret, availability: [iso start, ...] | null,
+    sync_deliveries: bool}``; keys left out stay as they are.
+
+    ``availability`` makes exactly those starts free (any day, any hour; bookings still take
+    them), ``null`` goes back to weekday office hours. ``sync_deliveries`` sends each webhook
+    before the answer to the call that caused it."""
     state = handler.state
     body = _object_body(request)
+    if "availability" in body:
+        state.availability = _availability(body["availability"])
+    if "sync_deliveries" in body:
+        state.sync_deliveries = bool(body["sync_deliveries"])
     if "scopes" in body:
         state.scopes = None if body["scopes"] is None else set(body["scopes"])
     if "scheduling_api" in body:
@@ -1068,13 +1113,35 @@ def control_config(handler: SandboxHandler, request: Request) -> tuple:
         if key in body:
             setattr(state, key, body[key])
     snapshot = state.snapshot()
-    return 200, {key: snapshot[key] for key in ("scopes", "scheduling_api", "max_window_days")}
+    keys = ("scopes", "scheduling_api", "max_window_days", "availability", "sync_deliveries")
+    return 200, {key: snapshot[key] for key in keys}
+
+
+def _availability(value: Any) -> list[datetime] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise _invalid("availability is a list of start times, or null", "availability")
+    starts = [
+        _parse_time(item.get("start_time") if isinstance(item, dict) else item, "availability")
+        for item in value
+    ]
+    return sorted(set(starts))
+
+
+@route("POST", r"/_sandbox/reset", CONTROL)
+def control_reset(handler: SandboxHandler, request: Request) -> tuple:
+    """Forget everything (bookings, subscriptions, links, failures, config): a fresh sandbox at
+    the same address, so one server can serve many tests."""
+    handler.server.reset()
+    return 200, {"reset": True}
 
 
 @route("POST", r"/_sandbox/fail", CONTROL)
 def control_fail(handler: SandboxHandler, request: Request) -> tuple:
     """The next ``times`` calls to ``method`` + ``path`` (a regex) answer ``status`` with
-    ``headers`` and ``body``; or, with ``status`` 0 and a ``delay``, do the work and answer late."""
+    ``headers`` and ``body``; or, with ``status`` 0 and a ``delay``, do the work and answer late;
+    or, with ``perform: true`` and a status, do the work and answer that status anyway."""
     body = _object_body(request)
     status = _int_param(body.get("status", 0), "status")
     failure = Failure(
@@ -1090,6 +1157,7 @@ def control_fail(handler: SandboxHandler, request: Request) -> tuple:
             else None
         ),
         delay=float(body.get("delay", 0)),
+        perform=bool(body.get("perform", False)),
     )
     handler.state.failures.append(failure)
     return 201, {"queued": len(handler.state.failures)}
@@ -1189,15 +1257,40 @@ class SandboxServer(ThreadingHTTPServer):
             self.base_url, token, signing_key=signing_key, max_window_days=max_window_days
         )
         self._outbox: queue.Queue = queue.Queue()
+        self._local = threading.local()
         self._worker = threading.Thread(target=self._send_deliveries, daemon=True)
         self._worker.start()
         self._serving: threading.Thread | None = None
 
     def deliver(self, state: SandboxState, name: str, invitee: dict) -> None:
-        """Queue ``name`` about ``invitee`` for every subscription that wants it."""
+        """Queue ``name`` about ``invitee`` for every subscription that wants it (or, with
+        ``sync_deliveries``, hold it until the handler is done, to send before answering)."""
         body = state.webhook_body(name, invitee)
+        held = getattr(self._local, "held", None)
         for url, key in state.targets(name):
-            self._outbox.put((name, url, key or state.signing_key, body))
+            item = (name, url, key or state.signing_key, body)
+            if state.sync_deliveries and held is not None:
+                held.append(item)
+            else:
+                self._outbox.put(item)
+
+    def hold_deliveries(self) -> None:
+        self._local.held = []
+
+    def send_held_deliveries(self) -> None:
+        held, self._local.held = getattr(self._local, "held", None) or [], None
+        for item in held:
+            self._send_one(*item)
+
+    def reset(self) -> None:
+        old = self.state
+        with old.lock:
+            self.state = SandboxState(
+                self.base_url,
+                old.token,
+                signing_key=old.signing_key,
+                max_window_days=old.max_window_days,
+            )
 
     def wait_for_deliveries(self, timeout: float = 5.0) -> bool:
         """True once every queued delivery has been attempted."""

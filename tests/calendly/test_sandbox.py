@@ -9,13 +9,14 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from calendly.client import CalendlyClient, CalendlyConflict
+from calendly.client import WRITE_PROBES, CalendlyClient, CalendlyConflict
 from calendly.payloads import parse_event
-from calendly.sandbox.server import start_sandbox
+from calendly.sandbox.server import ALL_SCOPES, start_sandbox
 from calendly.signatures import SIGNATURE_HEADER, verify
 from integrations.errors import (
     ProviderAuthError,
     ProviderBadRequest,
+    ProviderError,
     ProviderPermissionError,
     ProviderRateLimited,
     SlotTaken,
@@ -395,3 +396,99 @@ def test_oauth_code_and_refresh_against_the_sandbox(base_url, settings):
     assert CalendlyClient(renewed.access_token, base_url=base_url).me().uri == tokens.owner
     with pytest.raises(ProviderAuthError):
         refresh_token(tokens.refresh_token, auth_base=base_url)  # replaced on use
+
+
+def config(base_url, **values):
+    httpx.post(f"{base_url}/_sandbox/config", json=values).raise_for_status()
+
+
+def test_explicit_availability_frees_exactly_those_times_on_any_day(base_url, client, me):
+    event_type = discovery(client, me)
+    saturday_night = dt.datetime.now(NEW_YORK).replace(hour=22, minute=0, second=0, microsecond=0)
+    while saturday_night.weekday() != 5 or saturday_night < dt.datetime.now(NEW_YORK):
+        saturday_night += dt.timedelta(days=1)
+    times = [saturday_night, saturday_night + dt.timedelta(hours=1)]
+    config(base_url, availability=[t.isoformat() for t in times])
+    window = (saturday_night - dt.timedelta(days=1), saturday_night + dt.timedelta(days=1))
+
+    free = [slot.start for slot in client.available_times(event_type.uri, *window)]
+    book(client, event_type, times[0])
+    after = [slot.start for slot in client.available_times(event_type.uri, *window)]
+    config(base_url, availability=None)
+
+    assert free == [t.astimezone(dt.UTC) for t in times]
+    assert after == [times[1].astimezone(dt.UTC)]
+    assert client.available_times(event_type.uri, *window) == []  # office hours again
+
+
+def test_a_failure_that_performs_books_and_still_answers_the_error(base_url, client, me, receiver):
+    from integrations.errors import ProviderUnavailable
+
+    subscribe(client, me, receiver.url, signing_key=HOOK_KEY)
+    event_type = discovery(client, me)
+    start = first_free(client, event_type)
+    httpx.post(
+        f"{base_url}/_sandbox/fail",
+        json={"method": "POST", "path": "/invitees", "status": 504, "perform": True},
+    ).raise_for_status()
+
+    with pytest.raises(ProviderUnavailable) as caught:
+        book(client, event_type, start)
+
+    assert caught.value.outcome_unknown
+    assert next_delivery(receiver).invitee.scheduled_event.start == start
+    assert client.scheduled_events(user=me.uri, invitee_email="jordan@example.com")
+
+
+def test_sync_deliveries_reach_the_receiver_before_the_answer(base_url, client, me, receiver):
+    subscribe(client, me, receiver.url, signing_key=HOOK_KEY)
+    config(base_url, sync_deliveries=True)
+    event_type = discovery(client, me)
+
+    invitee = book(client, event_type, first_free(client, event_type))
+
+    header, body = receiver.received.get_nowait()  # already there: no waiting
+    verify(header, body, HOOK_KEY)
+    assert parse_event(body).invitee.uri == invitee.uri
+
+
+def test_the_request_log_shows_api_calls_but_not_controls(base_url, client, me):
+    event_type = discovery(client, me)
+    httpx.post(
+        f"{base_url}/_sandbox/fail", json={"method": "POST", "path": "/invitees", "status": 503}
+    )
+    with pytest.raises(ProviderError):
+        book(client, event_type, first_free(client, event_type))
+
+    log = httpx.get(f"{base_url}/_sandbox/state").json()["requests"]
+
+    assert {"method": "POST", "path": "/invitees", "status": 503} in log
+    assert {"method": "GET", "path": "/users/me", "status": 200} in log
+    assert not [entry for entry in log if entry["path"].startswith("/_sandbox")]
+
+
+def test_reset_forgets_bookings_subscriptions_and_config(base_url, client, me, receiver):
+    subscribe(client, me, receiver.url, signing_key=HOOK_KEY)
+    config(base_url, scheduling_api=False, availability=[])
+    httpx.post(f"{base_url}/_sandbox/book", json={"email": "x@example.com", "name": "X"})
+
+    httpx.post(f"{base_url}/_sandbox/reset").raise_for_status()
+    state = httpx.get(f"{base_url}/_sandbox/state").json()
+
+    assert state["invitees"] == [] and state["webhook_subscriptions"] == []
+    assert state["scheduling_api"] is True and state["availability"] is None
+    assert client.me().uri == me.uri  # same address, same token
+
+
+def test_write_scopes_are_checked_without_writing_anything(base_url, client, me):
+    granted = {scope: client.may_write(scope) for scope in WRITE_PROBES}
+    config(base_url, scopes=[s for s in ALL_SCOPES if s != "scheduling_links:write"])
+    narrowed = {scope: client.may_write(scope) for scope in WRITE_PROBES}
+    config(base_url, scopes=None, scheduling_api=False)
+    planless = client.may_write("scheduled_events:write")
+
+    state = httpx.get(f"{base_url}/_sandbox/state").json()
+    assert granted == {"scheduled_events:write": True, "scheduling_links:write": True}
+    assert narrowed == {"scheduled_events:write": True, "scheduling_links:write": False}
+    assert planless  # the plan refuses booking, which is not a missing scope
+    assert state["invitees"] == [] and state["scheduling_links"] == []
