@@ -739,3 +739,208 @@ def test_a_refresh_that_times_out_is_not_retried(oauth_settings):
         refresh_token("ref-1")
 
     assert caught.value.outcome_unknown and route.call_count == 1
+
+
+# Every call, every failure: one table, so a new call can't slip past the error handling.
+
+HOOK_RESOURCE = {"resource": load_fixture("webhook_subscription_create_response.json")["resource"]}
+ANSWER_OF = {
+    "me": {"resource": {"uri": USER, "name": "Casey"}},
+    "event_types": page([]),
+    "available_times": {"collection": []},
+    "create_invitee": {"resource": invitee_resource()},
+    "create_scheduling_link": {"resource": {"booking_url": "https://calendly.com/d/x"}},
+    "scheduled_events": page([]),
+    "scheduled_event": {"resource": scheduled_event()},
+    "event_invitees": page([]),
+    "cancel_event": {"resource": {}},
+    "create_webhook_subscription": HOOK_RESOURCE,
+    "list_webhook_subscriptions": page([]),
+    "get_webhook_subscription": HOOK_RESOURCE,
+    "may_write": {"resource": {"booking_url": "https://calendly.com/d/x"}},
+}
+SOON = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+CALLS = {
+    "me": ("GET", "/users/me", lambda c: c.me()),
+    "event_types": ("GET", "/event_types", lambda c: c.event_types(user=USER)),
+    "available_times": (
+        "GET",
+        "/event_type_available_times",
+        lambda c: c.available_times(EVENT_TYPE, SOON, SOON + dt.timedelta(days=1)),
+    ),
+    "create_invitee": ("POST", "/invitees", lambda c: book(c)),
+    "create_scheduling_link": (
+        "POST",
+        "/scheduling_links",
+        lambda c: c.create_scheduling_link(EVENT_TYPE),
+    ),
+    "scheduled_events": ("GET", "/scheduled_events", lambda c: c.scheduled_events(user=USER)),
+    "scheduled_event": (
+        "GET",
+        f"/scheduled_events/{EVENT_UUID}",
+        lambda c: c.scheduled_event(EVENT),
+    ),
+    "event_invitees": (
+        "GET",
+        f"/scheduled_events/{EVENT_UUID}/invitees",
+        lambda c: c.event_invitees(EVENT),
+    ),
+    "cancel_event": (
+        "POST",
+        f"/scheduled_events/{EVENT_UUID}/cancellation",
+        lambda c: c.cancel_event(EVENT, "no longer needed"),
+    ),
+    "create_webhook_subscription": (
+        "POST",
+        "/webhook_subscriptions",
+        lambda c: c.create_webhook_subscription(
+            "https://desk.example/webhooks/calendly/x/", ["invitee.created"], ORG, "user", USER
+        ),
+    ),
+    "list_webhook_subscriptions": (
+        "GET",
+        "/webhook_subscriptions",
+        lambda c: c.list_webhook_subscriptions(ORG, "user", user=USER),
+    ),
+    "get_webhook_subscription": (
+        "GET",
+        f"/webhook_subscriptions/{HOOK_UUID}",
+        lambda c: c.get_webhook_subscription(HOOK),
+    ),
+    "delete_webhook_subscription": (
+        "DELETE",
+        f"/webhook_subscriptions/{HOOK_UUID}",
+        lambda c: c.delete_webhook_subscription(HOOK),
+    ),
+    "may_write": ("POST", "/scheduling_links", lambda c: c.may_write("scheduling_links:write")),
+}
+BOOKING_CALLS = {"create_invitee"}
+every_call = pytest.mark.parametrize("name", sorted(CALLS))
+
+
+def route_for(api, name):
+    method, path, _ = CALLS[name]
+    return api.route(method=method, path=path)
+
+
+def call(client, name):
+    return CALLS[name][2](client)
+
+
+@every_call
+def test_every_call_answers_when_calendly_does(api, client, name):
+    status = 204 if name == "delete_webhook_subscription" else 200
+    route_for(api, name).respond(status, json=ANSWER_OF.get(name))
+
+    call(client, name)
+
+    assert route_for(api, name).call_count == 1
+
+
+@every_call
+def test_every_call_asks_to_reconnect_on_401_without_the_token(api, client, sleeps, name):
+    route = route_for(api, name).mock(
+        return_value=error(401, "Unauthenticated", f"The access token {TOKEN} is invalid")
+    )
+
+    with pytest.raises(ProviderAuthError) as caught:
+        call(client, name)
+
+    assert "reconnect Calendly" in caught.value.safe_message
+    assert TOKEN not in caught.value.safe_message and TOKEN not in caught.value.detail
+    assert route.call_count == 1 and sleeps == []
+
+
+@every_call
+def test_every_call_ends_rate_limited_on_a_429_that_keeps_coming(api, client, sleeps, name):
+    route = route_for(api, name).mock(
+        return_value=error(429, "Too Many Requests", "Slow down", **{"X-RateLimit-Reset": "1"})
+    )
+
+    with pytest.raises(ProviderRateLimited) as caught:
+        call(client, name)
+
+    assert caught.value.retry_after == 1
+    if name in BOOKING_CALLS:
+        assert route.call_count == 1 and sleeps == []  # never waits: the caller sends a link
+    else:
+        assert route.call_count >= 2 and sum(sleeps) < 20
+
+
+@every_call
+def test_every_call_ends_unavailable_on_5xx(api, client, sleeps, name):
+    route = route_for(api, name).mock(return_value=httpx.Response(503))
+
+    with pytest.raises(ProviderUnavailable) as caught:
+        call(client, name)
+
+    assert caught.value.outcome_unknown == (name in BOOKING_CALLS)
+    if name in BOOKING_CALLS:
+        assert route.call_count == 1 and sleeps == []  # a booking is never retried blindly
+    else:
+        assert route.call_count >= 2 and sum(sleeps) < 20
+
+
+@every_call
+def test_every_call_ends_unavailable_on_a_timeout(api, client, sleeps, name):
+    route = route_for(api, name).mock(side_effect=httpx.ReadTimeout("slow"))
+
+    with pytest.raises(ProviderUnavailable) as caught:
+        call(client, name)
+
+    assert caught.value.outcome_unknown == (name in BOOKING_CALLS)
+    if name in BOOKING_CALLS:
+        assert route.call_count == 1
+    else:
+        assert route.call_count >= 2  # retried before giving up
+
+
+@pytest.mark.parametrize(
+    ("name", "parse"),
+    [
+        ("event_types", lambda uuid: event_type(uuid, f"Call {uuid}")),
+        ("scheduled_events", lambda uuid: scheduled_event(f"{API}/scheduled_events/{uuid}")),
+        (
+            "event_invitees",
+            lambda uuid: {**invitee_resource(), "uri": f"{EVENT}/invitees/{uuid}"},
+        ),
+        (
+            "list_webhook_subscriptions",
+            lambda uuid: {
+                **load_fixture("webhook_subscription_create_response.json")["resource"],
+                "uri": f"{API}/webhook_subscriptions/{uuid}",
+            },
+        ),
+    ],
+)
+def test_every_list_is_walked_to_its_last_page(api, client, name, parse):
+    route = route_for(api, name).mock(
+        side_effect=[
+            httpx.Response(200, json=page([parse("a1"), parse("a2")], next_token="p2")),
+            httpx.Response(200, json=page([parse("b1")], next_token="p3")),
+            httpx.Response(200, json=page([parse("c1")])),
+        ]
+    )
+
+    found = call(client, name)
+
+    assert [item.uri.rsplit("/", 1)[-1] for item in found] == ["a1", "a2", "b1", "c1"]
+    tokens = [call_.request.url.params.get("page_token") for call_ in route.calls]
+    assert tokens == [None, "p2", "p3"]
+    assert {call_.request.url.params["count"] for call_ in route.calls} == {"100"}
+
+
+def test_a_write_scope_is_missing_when_calendly_names_it(api, client):
+    api.post("/invitees").mock(
+        return_value=error(
+            403,
+            "Permission Denied",
+            "The access token is missing the required scope: scheduled_events:write",
+        )
+    )
+    api.post("/scheduling_links").mock(
+        return_value=error(400, "Invalid Argument", "owner is required")
+    )
+
+    assert client.may_write("scheduled_events:write") is False
+    assert client.may_write("scheduling_links:write") is True
