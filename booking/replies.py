@@ -127,9 +127,11 @@ def read_reply(
     if words.has(words.AUTO_REPLY, own):
         return Reading(AUTO_REPLY, reason="an automatic or out-of-office reply")
     zone = _zone(lead_timezone)
-    by_index = {o.index: o for o in offered}
-    numbers = find_numbers(own, indices=by_index.keys())
-    moments = find_moments(own, numbers, zone=zone, received_at=received_at)
+    numbers = find_numbers(own, indices={o.index for o in offered})
+    moments = find_moments(own, numbers, zone=zone or _UTC, received_at=received_at)
+    if zone is None:  # the times the lead saw were in a zone we can't name: read none of them
+        moments = [replace(m, unreadable="the lead's time zone is unknown") for m in moments]
+        zone = _UTC
     # Intent words are read without the option numbers: "No. 2" is no "no".
     prose = _blank(own, [(o.start, o.end) for o in numbers.options])
     mentions = [_of_option(o, offered, zone) for o in numbers.options]
@@ -338,9 +340,8 @@ def _evidence(matched: list[_Mention], slot: OfferedTime) -> tuple[float, str]:
     elif days:
         scores.append(PART_OF_DAY if any(m.part_of_day is not None for m in days) else DAY_ONLY)
     confidence = max(scores)
-    weekdays = [m for m in days if m.weekday is not None]
-    slot_day = slot.start.astimezone(weekdays[0].zone).date() if weekdays else None
-    if weekdays and any(m.nearest != slot_day for m in weekdays) and not options:
+    later = [m for m in days if m.weekday is not None and m.nearest != _day_of(slot, m.zone)]
+    if later and not options:
         confidence = min(confidence, NOT_THE_NEAREST_WEEKDAY)
     return confidence, _labels(matched)
 
@@ -355,10 +356,8 @@ def _capped(confidence: float, prose: str, matched, declined, *, asks: bool):
     ]
     caveats = []
     for applies, cap, caveat in caps:
-        if applies and confidence > cap:
-            confidence = cap
-            caveats.append(caveat)
-        elif applies:
+        if applies:
+            confidence = min(confidence, cap)
             caveats.append(caveat)
     return confidence, caveats
 
@@ -396,11 +395,18 @@ def _no_time_named(prose: str, declined, offered, *, asks: bool) -> Reading:
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def _zone(key: str) -> zoneinfo.ZoneInfo:
+_UTC = zoneinfo.ZoneInfo("UTC")
+
+
+def _zone(key: str) -> zoneinfo.ZoneInfo | None:
     try:
         return zoneinfo.ZoneInfo(key)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
-        return zoneinfo.ZoneInfo("UTC")
+        return None
+
+
+def _day_of(slot: OfferedTime, zone):
+    return slot.start.astimezone(zone).date()
 
 
 def _twelve_hour_of(offered: OfferedTime, zone) -> int | None:

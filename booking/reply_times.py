@@ -16,6 +16,7 @@ lead's own.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
@@ -29,6 +30,8 @@ from dateparser.search import search_dates
 
 from booking.reply_numbers import Numbers
 from booking.reply_words import GREETINGS
+
+logger = logging.getLogger(__name__)
 
 # The languages a reply is read in. Fewer languages make dateparser faster and find fewer
 # false "dates" in English words; these are the ones our leads write in.
@@ -104,7 +107,6 @@ class Moment:
     twelve_hour: bool = False
     part_of_day: int | None = None
     unreadable: str = ""
-    own_zone: bool = False  # the zone was named in the reply
 
     @property
     def has_day(self) -> bool:
@@ -156,6 +158,15 @@ def find_moments(
 
 
 def _dateparser_moments(masked: str, text: str, base: datetime, zone: ZoneInfo) -> list[Moment]:
+    try:
+        return _search(masked, text, base, zone)
+    except Exception:  # dateparser on untrusted text: a crash must not retry the task forever
+        logger.exception("dateparser failed on a reply of %d characters", len(text))
+        unread = "the days and times in the reply could not be read"
+        return [Moment(text=text, start=0, end=len(text), zone=zone, unreadable=unread)]
+
+
+def _search(masked: str, text: str, base: datetime, zone: ZoneInfo) -> list[Moment]:
     hits = search_dates(
         masked,
         languages=list(LANGUAGES),
@@ -362,9 +373,9 @@ def _with_zones(moments: list[Moment], text: str, zones) -> list[Moment]:
     out = []
     for i, moment in enumerate(moments):
         if i in attached:
-            moment = replace(moment, zone=attached[i], own_zone=True)
+            moment = replace(moment, zone=attached[i])
         elif len(distinct_loose) == 1:
-            moment = replace(moment, zone=loose[0], own_zone=True)
+            moment = replace(moment, zone=loose[0])
         elif len(distinct_loose) > 1:
             moment = replace(moment, unreadable="the reply names more than one time zone")
         out.append(moment)
@@ -377,8 +388,6 @@ def _zone_follows(text: str, moment: Moment, found: re.Match) -> bool:
 
 def _zone_of(found: re.Match) -> tzinfo | None:
     if found.group("offset"):
-        if found.group("offset")[:3].upper() not in ("UTC", "GMT"):
-            return None
         sign = -1 if found.group("sign") == "-" else 1
         hours, minutes = int(found.group("hours")), int(found.group("minutes") or 0)
         if hours > 14 or minutes > 59:

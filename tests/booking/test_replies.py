@@ -63,6 +63,10 @@ SAME_HOUR = Scenario(
 TWO_TUESDAYS = Scenario(
     CHICAGO, FRIDAY, (at(CHICAGO, 12, 3, 10), at(CHICAGO, 12, 10, 10), at(CHICAGO, 12, 4, 13))
 )
+# Later days (Mon Dec 9, Tue Dec 10, Wed Dec 11): "the 2nd" can only be an option number.
+LATER = Scenario(
+    CHICAGO, FRIDAY, (at(CHICAGO, 12, 9, 9), at(CHICAGO, 12, 10, 10), at(CHICAGO, 12, 11, 13))
+)
 # A Los Angeles lead: 1) Mon Dec 2, 9:00 AM PST   2) Tue Dec 3, 1:00 PM PST.
 PACIFIC = Scenario(
     LOS_ANGELES, at(LOS_ANGELES, 11, 29, 8), (at(LOS_ANGELES, 12, 2, 9), at(LOS_ANGELES, 12, 3, 13))
@@ -112,6 +116,24 @@ TABLE = [
     ("option-three-word", THREE, "Option three works best", accept(3)),
     ("last-one", THREE, "the last one works", accept(3)),
     ("spanish-option", THREE, "La opción 2 me va bien", accept(2)),
+    ("the-2nd-no-such-day-offered", LATER, "the 2nd", accept(2)),
+    ("the-second-works", LATER, "the second works", accept(2)),
+    ("spanish-ordinal", LATER, "la segunda", accept(2)),
+    ("the-3rd-may-be-a-date", THREE, "Book me for the 3rd", AMBIGUOUS),
+    ("options-listed", THREE, "Option 2 or 3 is fine", AMBIGUOUS),
+    ("not-option-1-but-2", THREE, "Not option 1, option 2", accept(2, high=False)),
+    ("cant-wait-is-no-no", THREE, "Can't wait! Option 2", accept(2)),
+    ("thumbs-up-and-option", THREE, "Yes 👍 option 3", accept(3)),
+    ("thumbs-up-alone", THREE, "👍", NO_MATCH),
+    ("option-in-past-tense", THREE, "I said option 2 last time", NO_MATCH),
+    ("counted-people-not-options", THREE, "2 or 3 of my colleagues will join", NO_MATCH),
+    ("counted-people-then-time", THREE, "We're 3 people, Tuesday at 10 works", accept(2)),
+    (
+        "numbers-in-a-long-email",
+        THREE,
+        "Thanks for the times. We are a team of 12 and need 30 minutes. Option 1 is fine.",
+        accept(1),
+    ),
     ("option-not-offered", THREE, "Option 5 please", NO_MATCH),
     ("option-with-nothing-offered", NOTHING, "Option 2 works for me", NO_MATCH),
     # "the 2nd" is option 2 or Monday the 2nd; "1" is option 1 or 1 PM (option 3)
@@ -147,6 +169,15 @@ TABLE = [
     ("two-tuesdays-weekday-alone", TWO_TUESDAYS, "Tuesday at 10 works", AMBIGUOUS),
     ("two-tuesdays-date-picks-it", TWO_TUESDAYS, "Tuesday Dec 10 at 10am", accept(2)),
     ("weekday-and-date-disagree", THREE, "Monday Dec 3 at 10am", NO_MATCH),
+    ("bare-clock-time", THREE, "1:00 works", accept(3, high=False)),
+    ("a-day-named-but-not-chosen", THREE, "Monday is a holiday here", NO_MATCH),
+    (
+        "long-email",
+        THREE,
+        "Hi Casey,\n\nThanks for sending these over. I looked at my calendar and Tuesday at 10am "
+        "works best for me. Looking forward to it.\n\nJordan",
+        accept(2),
+    ),
     ("unreadable-day", THREE, "the 4th at 10am", NO_MATCH),
     # --- relative days
     ("tomorrow-from-sunday", SUNDAY, "tomorrow at 9 works", accept(1)),
@@ -241,6 +272,34 @@ TABLE = [
         accept(2, high=False),
     ),
     ("declines-with-named-time", THREE, "None of those work except maybe Tuesday at 10", AMBIGUOUS),
+    (
+        "declines-one-names-another",
+        THREE,
+        "Tuesday 10am doesn't work, Wednesday at 1pm does",
+        accept(3, high=False),
+    ),
+    ("changes-mind", THREE, "Let's do Monday at 9am. Actually no, Tuesday at 10am.", AMBIGUOUS),
+    (
+        "changes-mind-no-wait",
+        THREE,
+        "Tuesday at 10am works. No wait, make it Wednesday at 1pm.",
+        AMBIGUOUS,
+    ),
+    ("spanish-declines", THREE, "El martes a las 10 no puedo", NO_MATCH),
+    ("french-declines", THREE, "Je ne peux pas mardi à 10h", NO_MATCH),
+    (
+        "german-declines-then-picks",
+        THREE,
+        "Dienstag um 10 Uhr passt leider nicht, aber Mittwoch um 13 Uhr",
+        accept(3, high=False),
+    ),
+    ("none-alone", THREE, "none", REFUSE),
+    (
+        "counter-half-hour",
+        THREE,
+        "Can we do a call at 2:30 on Tuesday instead?",
+        counter(at(CHICAGO, 12, 3, 14, 30)),
+    ),
     ("time-not-offered-no-proposal", THREE, "My kid's recital is Thursday at 3pm", NO_MATCH),
     (
         "counter-with-nothing-offered",
@@ -258,6 +317,8 @@ TABLE = [
     # --- bare yes
     ("ok-with-three", THREE, "ok", AMBIGUOUS),
     ("sounds-good-with-three", THREE, "Sounds good!", AMBIGUOUS),
+    ("both-work", THREE, "both work", AMBIGUOUS),
+    ("any-time-works", THREE, "Any of those times work", AMBIGUOUS),
     ("yes-with-one", ONE, "Yes, that works", accept(1)),
     ("sure-with-one", ONE, "Sure", accept(1)),
     ("yes-with-nothing", NOTHING, "Yes", NO_MATCH),
@@ -408,11 +469,24 @@ def test_counter_proposal_times_are_aware_utc():
     assert reading.proposed_time == dt.datetime(2030, 12, 3, 20, 0, tzinfo=dt.UTC)
 
 
-def test_an_unknown_lead_zone_does_not_raise():
-    reading = read_reply(
-        "Option 2", THREE.offered, lead_timezone="Mars/Olympus", received_at=FRIDAY
-    )
-    assert (reading.kind, reading.slot_index) == ("accept", 2)
+def test_with_an_unknown_lead_zone_only_option_numbers_count():
+    def read(text):
+        return read_reply(text, THREE.offered, lead_timezone="Mars/Olympus", received_at=FRIDAY)
+
+    assert (read("Option 2").kind, read("Option 2").slot_index) == ("accept", 2)
+    assert read("Tuesday at 10am").kind == "no_match"
+
+
+def test_a_date_parser_crash_is_read_as_no_match_never_as_the_option_alone(monkeypatch):
+    from booking import reply_times
+
+    def crash(*args, **kwargs):
+        raise ValueError("year 0 is out of range")
+
+    monkeypatch.setattr(reply_times, "search_dates", crash)
+    reading = THREE.read("Option 2, Monday at 9am")
+    assert (reading.kind, reading.slot_index) == ("no_match", None)
+    assert "could not be read" in reading.reason
 
 
 # --- properties ---------------------------------------------------------------------------------
@@ -436,6 +510,7 @@ def test_arbitrary_text_never_raises_and_accepts_nothing_when_nothing_was_offere
     reading = NOTHING.read(text)
     assert reading.kind != "accept" and reading.slot_index is None
     assert 0.0 <= reading.confidence <= 1.0
+    assert THREE.read(text).slot_index in {None, 1, 2, 3}
 
 
 @_PROPERTY_SETTINGS
