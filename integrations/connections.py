@@ -81,9 +81,11 @@ def update_connection(
     display_name: str | None = None,
     actor=None,
     actor_label: str = "",
+    audit: bool = True,
 ) -> Connection:
     """Merge secrets and/or config into the stored connection (a new webhook signing key, a
-    different event type) without touching its status."""
+    different event type) without touching its status. ``audit=False`` is for routine renewals
+    nobody needs to review (an OAuth token refreshed every two hours would bury real changes)."""
     with transaction.atomic():
         conn = _locked(workspace=workspace, provider=provider)
         before = _snapshot(conn)
@@ -96,7 +98,8 @@ def update_connection(
         if _snapshot(conn) == before:
             return conn
         conn.save()
-        _audit_change(conn, before, "integration.updated", actor, actor_label)
+        if audit:
+            _audit_change(conn, before, "integration.updated", actor, actor_label)
     return conn
 
 

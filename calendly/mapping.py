@@ -1,0 +1,286 @@
+"""Stored Calendly deliveries (and reconciled invitees) → calls of the booking lifecycle.
+
+``map_delivery`` is what the webhook inbox's task calls for a ``calendly`` delivery; it answers
+the delivery's final state: ``processed``, ``ignored`` (another event type, an event we don't
+act on) or ``unmatched`` (no lead, and the workspace keeps unmatched bookings). The lifecycle is
+keyed on the invitee URI (with the scheduled event URI beside it), so everything here is
+idempotent and order-free: a cancel before its booking ends canceled, the two halves of a
+reschedule may arrive either way round, a replay changes nothing.
+
+- ``invitee.created`` → booked; with ``old_invitee`` it is the new half of a reschedule.
+- ``invitee.canceled`` → canceled; with ``rescheduled`` the old half of a reschedule, pointing
+  to ``new_invitee``.
+- ``invitee_no_show.created`` / ``.deleted`` → no-show set / cleared.
+
+When a booking we are making ourselves (auto-book or a setter's click) reaches us by webhook
+before our own write has committed, the delivery waits: ``OwnBookingInFlight`` is transient, the
+inbox retries it with back-off, and by then the appointment exists and the delivery changes
+nothing (one appointment, source ``auto_book``, the lead's confirmation sent by our path).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from booking import lifecycle
+from booking.matching import Invitee as Person
+from booking.matching import match_lead
+from booking.models import Appointment, BookingAttempt
+from integrations.errors import ProviderError
+from integrations.providers import BookingRef
+from workspaces.models import Lead, Workspace
+
+from . import connection
+from .payloads import (
+    INVITEE_CANCELED,
+    INVITEE_CREATED,
+    NO_SHOW_CREATED,
+    NO_SHOW_DELETED,
+    WebhookEvent,
+    parse_event,
+)
+from .types import Invitee, ScheduledEvent
+
+logger = logging.getLogger(__name__)
+
+PROVIDER = "calendly"
+PROCESSED, IGNORED, UNMATCHED = "processed", "ignored", "unmatched"
+IN_FLIGHT = (BookingAttempt.State.PENDING, BookingAttempt.State.UNKNOWN)
+
+
+class OwnBookingInFlight(ProviderError):
+    """The webhook of a booking we are still recording ourselves: retried later, never failed."""
+
+    permanent = False
+
+
+@dataclass(frozen=True)
+class Facts:
+    """One invitee and its scheduled event, whichever way they reached us."""
+
+    invitee: Invitee
+    event: ScheduledEvent
+
+    @property
+    def ref(self) -> BookingRef:
+        return BookingRef(
+            provider=PROVIDER,
+            external_id=self.invitee.uri,
+            secondary_id=self.invitee.event or self.event.uri,
+        )
+
+    @property
+    def start(self) -> datetime:
+        return self.event.start
+
+    @property
+    def end(self) -> datetime:
+        return self.event.end
+
+
+def map_delivery(delivery: Any) -> str:
+    """The inbox's hook: the stored body was verified and parsed once already; parse it again
+    (a body that no longer parses fails the delivery, permanently)."""
+    event = parse_event(delivery.raw_body)
+    return apply_event(workspace=delivery.workspace, event=event, source="webhook")
+
+
+def apply_event(*, workspace: Workspace, event: WebhookEvent, source: str) -> str:
+    if event.invitee is None or event.invitee.scheduled_event is None:
+        return IGNORED
+    return apply_invitee(
+        workspace=workspace,
+        event_name=event.event,
+        invitee=event.invitee,
+        scheduled_event=event.invitee.scheduled_event,
+        source=source,
+    )
+
+
+def apply_invitee(
+    *,
+    workspace: Workspace,
+    event_name: str,
+    invitee: Invitee,
+    scheduled_event: ScheduledEvent,
+    source: str,
+) -> str:
+    """Bring our appointment in step with what Calendly says about this invitee."""
+    action = _ACTIONS.get(event_name)
+    if action is None:
+        logger.info("Calendly event %r not acted on", event_name)
+        return IGNORED
+    facts = Facts(invitee=invitee, event=scheduled_event)
+    if not _is_ours(workspace, facts):
+        return IGNORED
+    lead = _lead_for(workspace, invitee)
+    if lead is None:
+        return UNMATCHED
+    return action(workspace=workspace, lead=lead, facts=facts, source=source) or PROCESSED
+
+
+def _created(*, workspace, lead, facts: Facts, source: str) -> str | None:
+    invitee = facts.invitee
+    if invitee.old_invitee:
+        lifecycle.record_rescheduled(
+            workspace=workspace,
+            lead=lead,
+            old_ref=ref_of(invitee.old_invitee),
+            new_ref=facts.ref,
+            new_start=facts.start,
+            new_end=facts.end,
+            source=source,
+        )
+        return None
+    _wait_for_our_own_booking(workspace, lead, facts)
+    lifecycle.record_booked(
+        workspace=workspace,
+        lead=lead,
+        ref=facts.ref,
+        start=facts.start,
+        end=facts.end,
+        source=source,
+    )
+    return None
+
+
+def _canceled(*, workspace, lead, facts: Facts, source: str) -> str | None:
+    invitee = facts.invitee
+    if invitee.rescheduled:
+        if not invitee.new_invitee:
+            # Never a plain cancel: that would open a "rebook" task for a meeting that moved.
+            logger.warning("Calendly reschedule of %s names no new invitee", invitee.uri)
+            return IGNORED
+        lifecycle.record_rescheduled(
+            workspace=workspace,
+            lead=lead,
+            old_ref=facts.ref,
+            new_ref=ref_of(invitee.new_invitee),
+            old_start=facts.start,
+            old_end=facts.end,
+            source=source,
+        )
+        return None
+    cancellation = invitee.cancellation or facts.event.cancellation
+    lifecycle.record_canceled(
+        workspace=workspace,
+        lead=lead,
+        ref=facts.ref,
+        start=facts.start,
+        end=facts.end,
+        reason=_reason(cancellation),
+        canceled_at=cancellation.created_at if cancellation else None,
+        source=source,
+    )
+    return None
+
+
+def _no_show(*, workspace, lead, facts: Facts, source: str) -> str | None:
+    lifecycle.record_no_show(
+        workspace=workspace,
+        lead=lead,
+        ref=facts.ref,
+        start=facts.start,
+        end=facts.end,
+        source=source,
+    )
+    return None
+
+
+def _no_show_cleared(*, workspace, lead, facts: Facts, source: str) -> str | None:
+    lifecycle.record_no_show_cleared(workspace=workspace, lead=lead, ref=facts.ref, source=source)
+    return None
+
+
+_ACTIONS: dict[str, Callable[..., str | None]] = {
+    INVITEE_CREATED: _created,
+    INVITEE_CANCELED: _canceled,
+    NO_SHOW_CREATED: _no_show,
+    NO_SHOW_DELETED: _no_show_cleared,
+}
+
+
+def ref_of(invitee_uri: str) -> BookingRef:
+    """An invitee URI (``…/scheduled_events/<event>/invitees/<invitee>``) names its event too."""
+    event_uri, found, _ = invitee_uri.rpartition("/invitees/")
+    return BookingRef(
+        provider=PROVIDER, external_id=invitee_uri, secondary_id=event_uri if found else ""
+    )
+
+
+def _is_ours(workspace: Workspace, facts: Facts) -> bool:
+    """Of the workspace's chosen event type, or about a booking we already hold."""
+    chosen = connection.chosen_event_type(workspace)
+    if chosen and facts.event.event_type.rstrip("/") == chosen.rstrip("/"):
+        return True
+    invitee = facts.invitee
+    related = [uri for uri in (invitee.uri, invitee.old_invitee) if uri]
+    return Appointment.objects.filter(
+        workspace=workspace, provider=PROVIDER, external_id__in=related
+    ).exists()
+
+
+def _lead_for(workspace: Workspace, invitee: Invitee) -> Lead | None:
+    """DOMAIN.md's order: the lead id we carried in ``utm_content``, an appointment with the
+    same ids (this invitee, or the other half of its reschedule), the e-mail, the phone; then
+    the workspace's setting decides between a new lead and ``unmatched``."""
+    nobody = Person()
+    for uri in (invitee.uri, invitee.old_invitee, invitee.new_invitee):
+        if not uri:
+            continue
+        lead = match_lead(
+            workspace=workspace,
+            provider=PROVIDER,
+            invitee=nobody,
+            booking_external_id=uri,
+            lead_id_hint=invitee.utm_content,
+            create=False,
+        )
+        if lead is not None:
+            return lead
+    return match_lead(
+        workspace=workspace,
+        provider=PROVIDER,
+        invitee=Person(
+            email=invitee.email,
+            phone=invitee.text_reminder_number,
+            first_name=invitee.first_name,
+            last_name=invitee.last_name,
+            name=invitee.name,
+            timezone=invitee.timezone,
+        ),
+        booking_external_id=invitee.uri,
+        lead_id_hint=invitee.utm_content,
+    )
+
+
+def _wait_for_our_own_booking(workspace: Workspace, lead: Lead, facts: Facts) -> None:
+    """Raise ``OwnBookingInFlight`` when this is the webhook of our own booking attempt for
+    this lead and time, and the attempt has not recorded its appointment yet."""
+    if facts.invitee.utm_content != str(lead.pk):
+        return
+    in_flight = BookingAttempt.objects.filter(
+        lead=lead, provider=PROVIDER, state__in=IN_FLIGHT, slot__start_at=facts.start
+    ).exists()
+    if not in_flight:
+        return
+    recorded = Appointment.objects.filter(
+        workspace=workspace, provider=PROVIDER, external_id=facts.ref.external_id
+    ).exists()
+    if not recorded:
+        raise OwnBookingInFlight(
+            "Our own booking of this time is still being recorded; this delivery is tried "
+            "again shortly and will change nothing."
+        )
+
+
+def _reason(cancellation) -> str:
+    if cancellation is None:
+        return "Canceled in Calendly"
+    who = {"host": "the host", "invitee": "the invitee"}.get(cancellation.canceler_type, "")
+    text = f"Canceled in Calendly by {who}" if who else "Canceled in Calendly"
+    return f"{text}: {cancellation.reason}" if cancellation.reason else text

@@ -1,0 +1,70 @@
+from django.db import models
+
+from workspaces.models import Workspace
+
+
+class Subscription(models.Model):
+    """What we know of the workspace's webhook subscription at Calendly: its URI, the state the
+    last check found, and which key signs its deliveries. Kept here rather than in the
+    Connection's config so a health check every few minutes doesn't fill the audit log.
+
+    ``ensuring_until`` is a lease: the one run that holds it talks to Calendly, so a Repair click
+    during the beat's check (or a second click) doesn't create a second subscription."""
+
+    class State(models.TextChoices):
+        NEVER = "never", "Never created"
+        ACTIVE = "active", "Active"
+        DISABLED = "disabled", "Disabled by Calendly"
+        MISSING = "missing", "Missing at Calendly"
+        ERROR = "error", "Could not be checked"
+        REMOVED = "removed", "Removed (Calendly disabled here)"
+        ORPHANED = "orphaned", "Could not be removed at Calendly"
+
+    class Signing(models.TextChoices):
+        OURS = "ours", "Our own signing key (personal access token)"
+        APP = "app", "The OAuth app's signing key"
+
+    workspace = models.OneToOneField(
+        Workspace, on_delete=models.CASCADE, related_name="calendly_subscription"
+    )
+    uri = models.CharField(max_length=500, blank=True)
+    callback_url = models.CharField(max_length=500, blank=True)
+    signing = models.CharField(max_length=10, choices=Signing.choices, blank=True)
+    # A short SHA-256 of the key it was created with (never the key): a subscription is reused
+    # only while this matches the key we hold, so none is left signed with a key we lost.
+    key_fingerprint = models.CharField(max_length=16, blank=True)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.NEVER)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)  # a safe message, never a key
+    # The last time a check found it disabled or missing and made a new one, and why.
+    repaired_at = models.DateTimeField(null=True, blank=True)
+    repair_reason = models.CharField(max_length=200, blank=True)
+    ensuring_until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Calendly subscription of {self.workspace_id} ({self.state})"
+
+
+class ReconcileState(models.Model):
+    """Where the reconcile sweep of one workspace stands, so a failing workspace backs off and
+    the sweep always moves on (never the same failures every run)."""
+
+    workspace = models.OneToOneField(
+        Workspace, on_delete=models.CASCADE, related_name="calendly_reconcile_state"
+    )
+    # The end of the last sweep's look-back: the next sweep starts here, whatever happened.
+    watermark = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    next_run_at = models.DateTimeField(null=True, blank=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)  # a safe message, never a token
+    # Scheduled event URI → {"failures": n, "retry_at": iso}: one bad event waits its turn.
+    item_failures = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["next_run_at"], name="calendly_reconcile_next_run")]
+
+    def __str__(self):
+        return f"Calendly reconcile of {self.workspace_id} (failures: {self.consecutive_failures})"

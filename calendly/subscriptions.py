@@ -1,0 +1,269 @@
+"""The workspace's webhook subscription at Calendly: exactly one, for the four invitee events,
+pointing at this workspace's URL, signed with a key we hold.
+
+``ensure`` is the health check and the repair in one (on connect, from the card's Repair button,
+and every ten minutes from beat): it lists the connected user's subscriptions, keeps ours when it
+is active and signed with the key we hold, deletes every other one for our URL (a disabled one, a
+leftover, one whose key we never stored), and creates one when none is left. So a subscription
+whose key we lost can't stay: with a personal access token the key is generated and stored,
+encrypted and committed, before the subscription is created with it (DOMAIN.md, Lessons). With
+OAuth, Calendly signs with the OAuth app's key (``CALENDLY_WEBHOOK_SIGNING_KEY``).
+
+One run at a time per workspace: a run takes a short lease on the ``Subscription`` row (one
+conditional UPDATE), so a second click, or a click during the beat's check, does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from integrations.errors import ProviderAuthError, ProviderError
+from workspaces.models import Workspace
+
+from . import connection
+from .client import CalendlyClient, CalendlyConflict
+from .models import Subscription
+from .payloads import INVITEE_CANCELED, INVITEE_CREATED, NO_SHOW_CREATED, NO_SHOW_DELETED
+from .types import WebhookSubscription
+
+logger = logging.getLogger(__name__)
+
+EVENTS = (INVITEE_CREATED, INVITEE_CANCELED, NO_SHOW_CREATED, NO_SHOW_DELETED)
+SCOPE = "user"
+LEASE = timedelta(minutes=2)
+REMOVE_TIMEOUT = 5.0  # seconds: disabling must not hang on an unreachable Calendly
+State, Signing = Subscription.State, Subscription.Signing
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a run left. ``busy``: another run holds the lease, nothing was done."""
+
+    state: str
+    detail: str = ""
+    busy: bool = False
+
+
+@dataclass(frozen=True)
+class Removal:
+    ok: bool
+    detail: str = ""
+
+
+def ensure(*, workspace: Workspace) -> Outcome:
+    """Check the subscription and repair it: see the module doc."""
+    subscription = _claim(workspace)
+    if subscription is None:
+        return Outcome(state="busy", detail="Another check is running.", busy=True)
+    try:
+        return _ensure(workspace, subscription)
+    finally:
+        Subscription.objects.filter(pk=subscription.pk).update(ensuring_until=None)
+
+
+def _ensure(workspace: Workspace, subscription: Subscription) -> Outcome:
+    try:
+        account = connection.account_for(workspace, usable_only=False, need_event_type=False)
+    except ProviderAuthError as exc:
+        return _record(subscription, State.ERROR, error=exc.safe_message)
+    except ProviderError:
+        return _record(subscription, State.NEVER, error="Calendly is not connected.")
+    signing = Signing.OURS if account.auth == connection.AUTH_TOKEN else Signing.APP
+    if signing == Signing.APP and not settings.CALENDLY_WEBHOOK_SIGNING_KEY:
+        return _record(
+            subscription,
+            State.ERROR,
+            error="CALENDLY_WEBHOOK_SIGNING_KEY is not set, so deliveries to a workspace "
+            "connected with OAuth could not be verified: set it to the OAuth app's webhook "
+            "signing key (Calendly developer portal).",
+        )
+    # Stored and committed before anything at Calendly may be signed with it.
+    key = connection.ensure_signing_key(workspace=workspace) if signing == Signing.OURS else ""
+    wanted = _Wanted(
+        url=connection.webhook_url(workspace),
+        signing=signing,
+        key=key,
+        fingerprint=connection.key_fingerprint(key),
+    )
+    try:
+        with connection.client_for(account) as client:
+            found, kept = _sort_out(client, account, subscription, wanted)
+            if kept is None:
+                kept = _create(client, account, subscription, wanted)
+    except ProviderAuthError as exc:
+        connection.mark_needs_reauth(workspace=workspace, error=exc.safe_message)
+        return _record(subscription, State.ERROR, error=exc.safe_message)
+    except ProviderError as exc:
+        logger.warning("Calendly subscription of %s not ensured: %s", workspace.pk, exc.detail)
+        return _record(subscription, State.ERROR, error=exc.safe_message)
+    return _record(subscription, State.ACTIVE, kept=kept, wanted=wanted, found=found)
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    url: str
+    signing: str
+    key: str
+    fingerprint: str
+
+
+def _sort_out(
+    client: CalendlyClient, account, subscription: Subscription, wanted: _Wanted
+) -> tuple[str, WebhookSubscription | None]:
+    """What the check found (active, disabled, missing, never) and the subscription to keep;
+    every other one for our URL is deleted."""
+    ours = [
+        sub
+        for sub in client.list_webhook_subscriptions(
+            account.organization_uri, SCOPE, user=account.user_uri
+        )
+        if _same_url(sub.callback_url, wanted.url)
+    ]
+    kept = next((sub for sub in ours if _reusable(sub, subscription, wanted)), None)
+    for sub in ours:
+        if sub is not kept:
+            logger.info("Deleting Calendly subscription %s (%s)", sub.uri, sub.state)
+            client.delete_webhook_subscription(sub.uri)
+    recorded = next((sub for sub in ours if sub.uri == subscription.uri), None)
+    if kept is not None:
+        found = State.ACTIVE
+    elif recorded is not None and not recorded.is_active:
+        found = State.DISABLED
+    elif subscription.uri:
+        found = State.MISSING
+    else:
+        found = State.NEVER
+    return found, kept
+
+
+def _reusable(sub: WebhookSubscription, subscription: Subscription, wanted: _Wanted) -> bool:
+    if not sub.is_active or not set(EVENTS) <= set(sub.events):
+        return False
+    recorded = sub.uri == subscription.uri
+    if wanted.signing == Signing.OURS:
+        # Only what we created with the key we hold now: any other was signed with a key we
+        # don't have (or can't prove we have), and every delivery it sends would be refused.
+        return (
+            recorded
+            and subscription.signing == Signing.OURS
+            and subscription.key_fingerprint == wanted.fingerprint
+        )
+    # OAuth subscriptions are signed with the app's key, unless we made it with our own.
+    return not (recorded and subscription.signing == Signing.OURS)
+
+
+def _create(
+    client: CalendlyClient, account, subscription: Subscription, wanted: _Wanted
+) -> WebhookSubscription:
+    def create() -> WebhookSubscription:
+        return client.create_webhook_subscription(
+            wanted.url,
+            EVENTS,
+            account.organization_uri,
+            SCOPE,
+            user=account.user_uri,
+            signing_key=wanted.key or None,
+        )
+
+    try:
+        return create()
+    except CalendlyConflict:
+        # One appeared for our URL since we listed (or our own create's answer was lost and
+        # the client's retry met it): sort again, then keep it or make ours.
+        _, kept = _sort_out(client, account, subscription, wanted)
+        return kept if kept is not None else create()
+
+
+def _record(
+    subscription: Subscription,
+    state: str,
+    *,
+    error: str = "",
+    kept: WebhookSubscription | None = None,
+    wanted: _Wanted | None = None,
+    found: str = "",
+) -> Outcome:
+    now = timezone.now()
+    subscription.state = state
+    subscription.checked_at = now
+    subscription.last_error = error[:500]
+    if kept is not None and wanted is not None:
+        subscription.uri = kept.uri
+        subscription.callback_url = kept.callback_url
+        subscription.signing = wanted.signing
+        subscription.key_fingerprint = wanted.fingerprint
+    detail = error
+    if found in (State.DISABLED, State.MISSING):
+        subscription.repaired_at = now
+        subscription.repair_reason = (
+            "Calendly had disabled it" if found == State.DISABLED else "it was gone at Calendly"
+        )
+        detail = f"Recreated: {subscription.repair_reason}."
+    subscription.ensuring_until = None
+    subscription.save()
+    return Outcome(state=state, detail=detail)
+
+
+def _claim(workspace: Workspace) -> Subscription | None:
+    Subscription.objects.get_or_create(workspace=workspace)
+    now = timezone.now()
+    claimed = (
+        Subscription.objects.filter(workspace=workspace)
+        .filter(Q(ensuring_until__isnull=True) | Q(ensuring_until__lt=now))
+        .update(ensuring_until=now + LEASE)
+    )
+    return Subscription.objects.get(workspace=workspace) if claimed else None
+
+
+def _same_url(a: str, b: str) -> bool:
+    return a.rstrip("/") == b.rstrip("/")
+
+
+# Disabling
+
+
+def remove(*, workspace: Workspace) -> Removal:
+    """Delete every subscription for our URL at Calendly, as far as it can be reached; the
+    record forgets its key either way, so a leftover is never reused."""
+    subscription, _ = Subscription.objects.get_or_create(workspace=workspace)
+    try:
+        account = connection.account_for(workspace, usable_only=False, need_event_type=False)
+    except ProviderError as exc:
+        if not subscription.uri or subscription.state in (State.NEVER, State.REMOVED):
+            return _removed(subscription, Removal(ok=True))  # nothing was ever made there
+        return _removed(subscription, Removal(ok=False, detail=exc.safe_message))
+    url = connection.webhook_url(workspace)
+    try:
+        with connection.client_for(account, timeout=REMOVE_TIMEOUT) as client:
+            uris = {subscription.uri} if subscription.uri else set()
+            uris |= {
+                sub.uri
+                for sub in client.list_webhook_subscriptions(
+                    account.organization_uri, SCOPE, user=account.user_uri
+                )
+                if _same_url(sub.callback_url, url)
+            }
+            for uri in uris:
+                client.delete_webhook_subscription(uri)
+    except ProviderError as exc:
+        logger.warning("Calendly subscription of %s not removed: %s", workspace.pk, exc.detail)
+        return _removed(subscription, Removal(ok=False, detail=exc.safe_message))
+    return _removed(subscription, Removal(ok=True))
+
+
+def _removed(subscription: Subscription, removal: Removal) -> Removal:
+    subscription.state = State.REMOVED if removal.ok else State.ORPHANED
+    subscription.last_error = removal.detail[:500]
+    subscription.checked_at = timezone.now()
+    subscription.signing = ""
+    subscription.key_fingerprint = ""
+    if removal.ok:
+        subscription.uri = ""
+    subscription.save()
+    return removal
