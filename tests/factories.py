@@ -55,3 +55,38 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     start_at = factory.Faker("future_datetime", tzinfo=__import__("datetime").timezone.utc)
     status = Appointment.Status.BOOKED
     source = Appointment.Source.WEBHOOK
+
+
+# --- follow-ups ---------------------------------------------------------------------------------
+# (Every new workspace already has the default sequences: followups.defaults.)
+
+
+class SequenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "followups.Sequence"
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    name = factory.Sequence(lambda n: f"Sequence {n}")
+    trigger = "no_response"
+    is_active = True
+
+
+class StepFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "followups.Step"
+
+    sequence = factory.SubFactory(SequenceFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    delay_minutes = 60
+    channel = "sms"
+    body = "Hi {first_name}, any news?"
+
+
+class TaskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "followups.Task"
+
+    workspace = factory.SelfAttribute("lead.workspace")
+    lead = factory.SubFactory(LeadFactory)
+    kind = "manual"
+    title = factory.Sequence(lambda n: f"Call the lead back ({n})")
