@@ -66,8 +66,8 @@ class SandboxDriver:
     def booking_link(self, slug: str = "discovery-call") -> str:
         return f"{self.base_url}/casey-closer/{slug}"
 
-    def control(self, path: str, **body) -> dict:
-        answer = httpx.post(f"{self.base_url}/_sandbox/{path}", json=body, timeout=10)
+    def control(self, action: str, /, **body) -> dict:
+        answer = httpx.post(f"{self.base_url}/_sandbox/{action}", json=body, timeout=10)
         answer.raise_for_status()
         return answer.json()
 
