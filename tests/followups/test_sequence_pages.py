@@ -140,6 +140,7 @@ def test_an_admin_adds_a_step_and_it_takes_its_place_in_time(admin, reminders):
         (3, -60, reminders.steps.get(position=3).body),
     ]
     assert "2 hours before the meeting" in response.content.decode()
+    assert AuditEvent.objects.filter(action="followups.step_added").count() == 1
 
 
 def test_an_unknown_placeholder_is_refused_inline_and_nothing_is_saved(admin, reminders):
