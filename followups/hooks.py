@@ -7,7 +7,9 @@ rolled-back booking leaves no enrollment and no task behind. Nothing here calls 
 provider or sends a message: a message is only stored ``queued`` and sent after commit by
 ``followups.tasks.send_message``.
 
-Each hook is idempotent: a repeated call finds the live enrollment (one per lead and sequence, a
+Each hook is ``transaction.atomic``: a savepoint inside the lifecycle's transaction, or a
+transaction of its own when called alone (it locks the enrollments it changes). Each is
+idempotent: a repeated call finds the live enrollment (one per lead and sequence, a
 database constraint) and the task (unique dedupe key) it made the first time. ``appointment`` is
 a ``booking.models.Appointment``; only its plain fields are read (pk, lead, start_at, status,
 cancel_reason, no_show_at, is_live), so this app needs nothing from booking.
@@ -15,6 +17,7 @@ cancel_reason, no_show_at, is_live), so this app needs nothing from booking.
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.utils import timezone
 
 from followups import enrollments, sending, services
@@ -27,6 +30,7 @@ Reason = Enrollment.EndReason
 POST_BOOKING = [Trigger.POST_BOOKING]
 
 
+@transaction.atomic
 def on_booked(*, appointment, source: str, confirm_channel: str | None = None) -> None:
     """Booked, by any path (webhook, auto-book, manual, reconcile): the pre-booking sequences
     have done their job; the meeting's reminders start; when we booked it from the lead's reply,
@@ -51,6 +55,7 @@ def on_booked(*, appointment, source: str, confirm_channel: str | None = None) -
         )
 
 
+@transaction.atomic
 def on_canceled(*, appointment) -> None:
     """Canceled, not as part of a reschedule: its reminders stop, a setter gets a rebook task and
     the lead the rebook sequence, unless it still has another live meeting."""
@@ -83,6 +88,7 @@ def on_canceled(*, appointment) -> None:
     )
 
 
+@transaction.atomic
 def on_rescheduled(*, old, new) -> None:
     """The meeting moved (for GHL ``old`` and ``new`` are the same row): its reminders move with
     it. Steps already sent are not sent again; steps whose new time has passed are skipped."""
@@ -117,6 +123,7 @@ def on_rescheduled(*, old, new) -> None:
         _follow_meeting(lead, new)
 
 
+@transaction.atomic
 def on_no_show(*, appointment) -> None:
     """The lead missed the meeting: its reminders stop, a setter gets a task, the lead the
     no-show sequence."""
@@ -149,6 +156,7 @@ def on_no_show(*, appointment) -> None:
     )
 
 
+@transaction.atomic
 def on_no_show_cleared(*, appointment) -> None:
     """The no-show mark was a mistake: the no-show sequence and task stop, and the meeting's
     reminders resume if it is still ahead."""
@@ -189,6 +197,7 @@ def on_no_show_cleared(*, appointment) -> None:
         _follow_meeting(lead, appointment)
 
 
+@transaction.atomic
 def on_lead_replied(*, lead, channel: str = "") -> None:
     """The lead wrote back: the no-response nudges pause (nothing more is sent for them)."""
     enrollments.stop(
@@ -200,6 +209,7 @@ def on_lead_replied(*, lead, channel: str = "") -> None:
     )
 
 
+@transaction.atomic
 def on_opted_out(*, lead) -> None:
     """Stop everything: live sequences, messages still queued, the lead's open tasks (a setter's
     own manual notes stay)."""

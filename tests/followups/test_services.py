@@ -2,10 +2,11 @@
 
 import pytest
 
-from followups import services
+from followups import hooks, services
 from followups.models import Enrollment, OutboundMessage, Task
+from workspaces.models import AuditEvent, Lead
 
-from .conftest import run_at_once
+from .conftest import book, run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -72,10 +73,22 @@ def test_marking_a_task_done_twice_changes_it_once(lead, django_user_model):
 
 
 def test_opting_out_is_sticky_and_recorded(lead, django_user_model):
-    from workspaces.models import AuditEvent, Lead
-
     admin = django_user_model.objects.create(username="a@x.test", email="a@x.test")
     services.opt_out(lead=lead, actor=admin)
     services.opt_out(lead=lead, actor=admin)
     assert Lead.objects.get(pk=lead.pk).status == Lead.Status.OPTED_OUT
     assert AuditEvent.objects.filter(action="lead.opted_out").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_booked_hooks_for_one_meeting_enroll_the_lead_once(lead):
+    appointment = book(lead)  # enrolls once, committed
+    Enrollment.objects.filter(lead=lead).delete()  # as if the engine had not heard of it yet
+
+    def told():
+        hooks.on_booked(appointment=appointment, source="webhook", confirm_channel="sms")
+
+    run_at_once([told] * 8)
+
+    assert Enrollment.objects.filter(lead=lead, sequence__trigger="post_booking").count() == 1
+    assert OutboundMessage.objects.filter(lead=lead).count() == 1
