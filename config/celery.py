@@ -27,7 +27,15 @@ app.conf.update(
         "ghl.tasks.*": {"queue": "providers"},
     },
     broker_connection_retry_on_startup=True,
-    broker_transport_options={"visibility_timeout": 3600},
+    broker_transport_options={
+        "visibility_timeout": 3600,
+        # Without a socket timeout a publish to a Redis that is stuck (up, but not answering)
+        # waits forever, and so does the webhook request that enqueued it. With it, a publish
+        # gives up after about 4 s (two tries); the inbox logs it and the sweep sends the
+        # delivery later (tests/faults/test_broker_down.py).
+        "socket_timeout": 2,
+        "socket_connect_timeout": 2,
+    },
     timezone="UTC",
     # Each entry names a task its app provides; every one is idempotent and safe to overlap.
     beat_schedule={

@@ -116,6 +116,17 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# A webhook must answer before its provider gives up (Calendly waits 10 s): a database that
+# takes a connection and never answers fails after DATABASE_CONNECT_TIMEOUT seconds, and storing
+# a delivery may take WEBHOOK_STORE_TIMEOUT_MS (a lock held by a migration, an overloaded
+# server), so the view can answer "retry" in time (tests/faults/test_slow_database.py).
+DATABASE_CONNECT_TIMEOUT = int(env("DATABASE_CONNECT_TIMEOUT", "5"))
+WEBHOOK_STORE_TIMEOUT_MS = int(env("WEBHOOK_STORE_TIMEOUT_MS", "3000"))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", DATABASE_CONNECT_TIMEOUT
+    )
+
 AUTHENTICATION_BACKENDS = ["workspaces.auth.EmailBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.conf import settings
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -73,6 +74,7 @@ def accept_delivery(
     }
     try:
         with transaction.atomic():
+            _limit_statement_time()
             delivery = WebhookDelivery.objects.create(
                 **fields,
                 event=(event or "")[:EVENT_MAX],
@@ -108,6 +110,7 @@ def record_failed_delivery(
     }
     try:
         with transaction.atomic():
+            _limit_statement_time()
             delivery = WebhookDelivery.objects.create(
                 **fields,
                 event=(event or "")[:EVENT_MAX],
@@ -122,6 +125,19 @@ def record_failed_delivery(
             raise
         return existing, False
     return delivery, True
+
+
+def _limit_statement_time() -> None:
+    """Storing runs on the webhook's request path, which must answer before the provider gives
+    up: a statement that waits longer (a table lock, an overloaded server) is cancelled, raises
+    OperationalError, and the view answers "retry" in time. Lasts until the transaction ends."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('statement_timeout', %s, true)",
+            [f"{settings.WEBHOOK_STORE_TIMEOUT_MS}ms"],
+        )
 
 
 def enqueue(delivery_id: int) -> None:
