@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -90,7 +90,7 @@ def sequence_create(request):
         sequence = authoring.save_sequence(sequence=form.save(commit=False), actor=request.user)
         messages.success(request, f"“{sequence.name}” is created: add its steps below.")
         return _to_sequence(sequence)
-    return render(request, "followups/sequence_form.html", {"form": form})
+    return render(request, "followups/sequence_form.html", {"form": form}, status=_status(form))
 
 
 @workspace_view(roles=ADMINS)
@@ -131,6 +131,7 @@ def step_edit(request, sequence_id, step_id):
         request,
         "followups/step_form.html",
         {"sequence": sequence, "step": step, "form": form, **_placeholders(sequence)},
+        status=_status(form),
     )
 
 
@@ -138,6 +139,7 @@ def step_edit(request, sequence_id, step_id):
 @require_POST
 def step_delete(request, sequence_id, step_id):
     sequence = _sequence(request, sequence_id)
+    _refuse_if_elsewhere(sequence, step_id)
     if authoring.delete_step(sequence=sequence, step_id=step_id, actor=request.user):
         messages.success(request, "Step deleted.")
     else:
@@ -152,6 +154,7 @@ def step_move(request, sequence_id, step_id):
     form = StepMoveForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest("Say where the step should go: a position from 1.")
+    _refuse_if_elsewhere(sequence, step_id)
     step = Step.objects.filter(pk=step_id, sequence=sequence).first()
     if step is None:
         messages.info(request, "That step was deleted meanwhile.")
@@ -171,9 +174,21 @@ def _sequence(request, sequence_id) -> Sequence:
     return get_object_or_404(Sequence, pk=sequence_id, workspace=request.workspace)
 
 
+def _refuse_if_elsewhere(sequence: Sequence, step_id: int) -> None:
+    """A step of another sequence is a 404; one deleted meanwhile is a harmless second click."""
+    elsewhere = Step.objects.filter(pk=step_id).exclude(sequence=sequence)
+    if elsewhere.exists():
+        raise Http404("No such step in this sequence.")
+
+
 def _to_sequence(sequence: Sequence, anchor: str = ""):
     url = reverse("sequence_detail", args=[sequence.workspace.public_id, sequence.pk])
     return redirect(f"{url}#{anchor}" if anchor else url)
+
+
+def _status(*forms) -> int:
+    """A form sent back with its errors is a 400: the page still shows them inline."""
+    return 400 if any(f is not None and f.is_bound and f.errors for f in forms) else 200
 
 
 def _render_detail(request, sequence, *, form=None, step_form=None):
@@ -192,6 +207,7 @@ def _render_detail(request, sequence, *, form=None, step_form=None):
             "tz": zone_named(request.workspace.timezone),
             **_placeholders(sequence),
         },
+        status=_status(form, step_form),
     )
 
 

@@ -103,7 +103,7 @@ def test_a_taken_name_or_an_unknown_trigger_is_shown_on_its_field(admin, workspa
         {"name": "meeting  reminders", "trigger": "whenever"},
     )
     html = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Another sequence is already called" in html
     assert "Select a valid choice" in html
     assert Sequence.objects.filter(workspace=workspace).count() == 4
@@ -146,7 +146,7 @@ def test_an_admin_adds_a_step_and_it_takes_its_place_in_time(admin, reminders):
 def test_an_unknown_placeholder_is_refused_inline_and_nothing_is_saved(admin, reminders):
     response = admin.post(url("step_create", reminders), step_data(body="Hi {firstname}!"))
     html = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Unknown placeholder “{firstname}”" in html
     assert reminders.steps.count() == 2
 
@@ -187,6 +187,15 @@ def test_moving_a_step_trades_place_and_time_and_a_second_click_is_harmless(admi
     admin.post(url("step_move", reminders, second.pk), {"position": "1"})
 
     assert steps_of(reminders) == [(1, -24 * 60, second.body), (2, -60, first.body)]
+
+
+def test_a_step_of_another_workspaces_sequence_is_a_404_and_stays(admin, reminders):
+    foreign = Sequence.objects.get(workspace=WorkspaceFactory(), trigger="post_booking")
+    step = foreign.steps.first()
+    assert admin.post(url("step_delete", reminders, step.pk)).status_code == 404
+    assert admin.post(url("step_move", reminders, step.pk), {"position": "2"}).status_code == 404
+    assert admin.get(url("step_edit", reminders, step.pk)).status_code == 404
+    assert foreign.steps.count() == 2 and foreign.steps.get(pk=step.pk).position == 1
 
 
 @pytest.mark.parametrize("data", [{}, {"position": "up"}, {"position": "0"}])
