@@ -20,6 +20,21 @@ run: install
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# The app against the Calendly sandbox, offline: connect "Calendly", see the subscription go
+# active, book through the sandbox and watch the appointment arrive (README, Calendly).
+DEMO_SANDBOX := http://127.0.0.1:8765
+DEMO_ENV := CALENDLY_API_BASE=$(DEMO_SANDBOX) CALENDLY_AUTH_BASE=$(DEMO_SANDBOX) \
+	PUBLIC_BASE_URL=http://127.0.0.1:8000 CALENDLY_OAUTH_CLIENT_ID=demo-client \
+	CALENDLY_OAUTH_CLIENT_SECRET=demo-client-secret CALENDLY_WEBHOOK_SIGNING_KEY=demo-app-signing-key
+
+demo: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@$(DEMO_ENV) $(BIN)/python manage.py calendly_demo
+	@trap 'kill $$sandbox 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python -m calendly.sandbox.server --port 8765 --signing-key demo-app-signing-key & sandbox=$$!; \
+	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
 services:
 	bash .ci/services.sh
 
