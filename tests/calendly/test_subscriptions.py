@@ -52,7 +52,8 @@ def test_connecting_makes_one_subscription_signed_with_a_key_we_stored(
     with on_commit():
         response = feed(client, delivery)
 
-    assert (hook["state"], hook["scope"], sorted(hook["events"])) == ("active", "user", sorted(EVENTS))
+    assert (hook["state"], hook["scope"]) == ("active", "user")
+    assert sorted(hook["events"]) == sorted(EVENTS)
     assert hook["has_signing_key"] and signing_key(workspace)
     assert (record(workspace).state, record(workspace).uri) == ("active", hook["uri"])
     assert response.status_code == 200  # verified with the key we stored
