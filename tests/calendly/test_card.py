@@ -205,3 +205,15 @@ def test_a_setter_is_refused_and_a_stranger_finds_nothing(client, workspace, nam
 def test_the_card_buttons_need_a_post(admin_client, workspace):
     for name in ("calendly_repair_subscription", "calendly_disable", "calendly_oauth_start"):
         assert admin_client.get(reverse(name, args=[workspace.public_id])).status_code == 405
+
+
+def test_refused_credentials_open_the_token_field_to_paste_a_new_one(
+    admin_client, workspace, calendly_connected
+):
+    connection.mark_needs_reauth(workspace=workspace, error="Calendly rejected the token.")
+
+    html = tab(admin_client, workspace)
+
+    assert "The stored credentials were refused" in html
+    flat = " ".join(html.split())
+    assert "<details open> <summary>Use another personal access token</summary>" in flat
