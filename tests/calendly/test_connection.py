@@ -19,6 +19,7 @@ from calendly.sandbox.server import ALL_SCOPES
 from integrations.errors import InvalidSetting, ProviderAuthError
 from integrations.models import Connection
 from tests.calendly.helpers import OLD_INTRO, STRATEGY
+from workspaces.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -254,12 +255,14 @@ def test_an_oauth_token_is_renewed_before_it_expires(admin_client, workspace, oa
     sign_in(admin_client, workspace, oauth)
     old = stored(workspace)
     expire_soon(workspace)
+    audited = AuditEvent.objects.count()
 
     account = connection.account_for(workspace, usable_only=False, need_event_type=False)
 
     new = stored(workspace)
     assert account.token == new.secret("access_token") != old.secret("access_token")
     assert new.secret("refresh_token") != old.secret("refresh_token")  # replaced on use
+    assert AuditEvent.objects.count() == audited  # a routine renewal doesn't bury real changes
     assert oauth.calls("POST", "/oauth/token") == 2  # the code, then one refresh
     assert connection.account_for(workspace, usable_only=False, need_event_type=False)
     assert oauth.calls("POST", "/oauth/token") == 2  # fresh now: not renewed again
