@@ -76,6 +76,7 @@ ALL_SCOPES = (
     "webhooks:write",
 )
 MAX_BODY = 1_000_000
+REQUEST_LOG_SIZE = 2000
 DELIVERY_TIMEOUT = 5.0
 
 
@@ -599,6 +600,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 self.state.requests.append(
                     {"method": self.command, "path": logged, "status": status}
                 )
+                del self.state.requests[:-REQUEST_LOG_SIZE]  # a long demo stays small
         data = b"" if body is None else json.dumps(body).encode()
         self.send_response(status)
         if body is not None:
