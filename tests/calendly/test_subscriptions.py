@@ -257,3 +257,43 @@ def test_two_repairs_at_once_make_one_subscription(workspace, calendly_sandbox, 
     assert sorted(o.state for o in outcomes) in (["active", "busy"], ["active", "active"])
     assert len(ours(calendly_sandbox, workspace)) == 1
     assert calendly_sandbox.calls("POST", "/webhook_subscriptions") == 1
+
+
+EMPTY_PAGE = {
+    "collection": [],
+    "pagination": {"count": 0, "next_page": None, "next_page_token": None},
+}
+
+
+def test_with_oauth_a_409_for_our_url_reuses_the_one_calendly_has(workspace, oauth_connected):
+    sandbox = oauth_connected
+    existing = CalendlyClient(sandbox.token).create_webhook_subscription(
+        connection.webhook_url(workspace),
+        EVENTS,
+        sandbox.state()["organization"],
+        "user",
+        user=sandbox.state()["user"]["uri"],
+    )
+    # The first listing misses it (as a list taken just before another worker created it).
+    sandbox.fail("GET", "/webhook_subscriptions", 200, body=EMPTY_PAGE)
+
+    outcome = subscriptions.ensure(workspace=workspace)
+
+    assert outcome.state == "active"
+    assert [hook["uri"] for hook in ours(sandbox, workspace)] == [existing.uri]  # reused
+    assert record(workspace).uri == existing.uri
+
+
+def test_with_our_own_key_a_409_for_our_url_replaces_what_calendly_has(
+    workspace, calendly_connected
+):
+    sandbox = calendly_connected
+    [ours_before] = ours(sandbox, workspace)
+    Subscription.objects.filter(workspace=workspace).update(uri="")  # as if we never heard back
+    sandbox.fail("GET", "/webhook_subscriptions", 200, body=EMPTY_PAGE)
+
+    outcome = subscriptions.ensure(workspace=workspace)
+
+    [now] = ours(sandbox, workspace)
+    assert outcome.state == "active" and now["has_signing_key"]
+    assert now["uri"] != ours_before["uri"]  # we can't prove its key: made again with ours
