@@ -11,6 +11,8 @@ admin would and returns a ``Door``:
     door.forgeries        a hypothesis strategy of ``Forgery``: body -> headers that must be
                           refused (wrong key, wrong secret, a signature of another body...)
     door.body(n)          the n-th distinct, well-formed delivery; it maps to ``door.lead``
+    door.samples          (body, signer): a well-formed body of each kind the provider sends,
+                          with the way that kind is signed
     door.refusals()       how many requests the connection has counted as refused
 """
 
@@ -20,6 +22,7 @@ import base64
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -32,6 +35,7 @@ from tests.factories import LeadFactory
 from workspaces.models import Lead, Workspace
 
 Headers = dict[str, str]
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 # Printable header text as a WSGI server hands it over (latin-1), never a line break.
 header_text = st.text(
@@ -61,6 +65,7 @@ class Door:
     signers: list[Callable[[bytes], Headers]]
     forgeries: st.SearchStrategy
     body: Callable[[int], bytes]
+    samples: list[tuple[bytes, Callable[[bytes], Headers]]]
 
     def sign(self, body: bytes) -> Headers:
         return self.signers[0](body)
@@ -185,7 +190,14 @@ def open_ghl(*, endpoint: WebhookEndpoint, workspace: Workspace, settings) -> Do
         signers=[by_secret, by_signature],
         forgeries=forgeries,
         body=body,
+        samples=[(body(0), by_secret), *_ghl_fixtures(by_secret, by_signature)],
     )
+
+
+def _ghl_fixtures(by_secret, by_signature):
+    """The recorded GHL deliveries: workflow ones carry the secret, the others are signed."""
+    for path in sorted(FIXTURES.glob("ghl/*_webhook.json")):
+        yield path.read_bytes(), by_secret if path.name.startswith("workflow_") else by_signature
 
 
 def _b64(raw: bytes) -> str:
