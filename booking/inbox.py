@@ -6,8 +6,10 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
+from booking import reply_words
 from booking.models import InboundMessage
-from followups import hooks
+from booking.reply_text import own_text
+from followups import hooks, services
 from workspaces.models import Lead
 
 # A reply moves only these statuses forward; a provider-backed status (booked, no-show...) is
@@ -42,6 +44,8 @@ def receive_message(
                     status=Lead.Status.REPLIED
                 )
             hooks.on_lead_replied(lead=lead, channel=channel)
+            if asks_to_stop(body):
+                services.opt_out(lead=lead)
             transaction.on_commit(lambda: _enqueue_auto_book(message.pk))
             return message, True
     except IntegrityError:
@@ -51,6 +55,11 @@ def receive_message(
             provider_message_id=provider_message_id,
         )
         return existing, False
+
+
+def asks_to_stop(body: str) -> bool:
+    """The lead's own words (quoted history aside) are a STOP: it is opted out for good."""
+    return reply_words.OPT_OUT.match(own_text(body)) is not None
 
 
 def _enqueue_auto_book(message_id: int) -> None:

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from booking.models import Offer, OfferedSlot
 from integrations.providers import Slot, get_provider
+from workspaces.formatting import format_time, zone_named
 from workspaces.models import Lead
 
 # Reasonable hours for the lead, in its own zone (DOMAIN.md: 07:00–21:00 by default).
@@ -126,10 +127,14 @@ def store_offer(
 
 
 def send_offer(*, offer: Offer, channel: str):
-    """Queue the offer's text to the lead on ``channel`` (sent after commit by followups)."""
-    from followups.services import queue_message
+    """Queue the offer's text to the lead on ``channel`` (sent after commit by followups) and
+    start the no-response nudges: we have just contacted the lead."""
+    from followups import services
 
-    return queue_message(lead=offer.lead, channel=channel, body=offer.text)
+    with transaction.atomic():
+        message = services.queue_message(lead=offer.lead, channel=channel, body=offer.text)
+        services.start_no_response(lead=offer.lead)
+    return message
 
 
 def open_offer_of(*, lead: Lead) -> Offer | None:
@@ -137,12 +142,7 @@ def open_offer_of(*, lead: Lead) -> Offer | None:
 
 
 def lead_zone(lead: Lead) -> zoneinfo.ZoneInfo:
-    for name in (lead.timezone, lead.workspace.timezone):
-        try:
-            return zoneinfo.ZoneInfo(name)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
-            continue
-    return zoneinfo.ZoneInfo("UTC")
+    return zone_named(lead.timezone, lead.workspace.timezone)
 
 
 def default_channel(lead: Lead) -> str:
@@ -152,13 +152,6 @@ def default_channel(lead: Lead) -> str:
 
 
 # --- rendering ------------------------------------------------------------------------------
-
-
-def format_time(moment: datetime, zone: zoneinfo.ZoneInfo) -> str:
-    """'Tue Dec 1, 10:00 AM EST' in ``zone``."""
-    local = moment.astimezone(zone)
-    clock = local.strftime("%I:%M %p").lstrip("0")
-    return f"{local:%a %b} {local.day}, {clock} {local.tzname()}"
 
 
 def render_offer(candidates: Sequence[Candidate], *, zone, kind: str = Offer.Kind.STANDARD) -> str:

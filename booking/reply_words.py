@@ -46,6 +46,15 @@ AUTO_REPLY = _words(
     r"nicht im b[üu]ro",
 )
 
+# The lead asks us to stop writing: the whole reply (carriers' STOP words and their like),
+# never a phrase inside a longer message ("stop by", "please don't end the call early").
+OPT_OUT = re.compile(
+    r"^\W*(?:stop(?: ?all)?|unsubscribe|end|quit|opt[ -]?out|remove me(?: from (?:this|your)"
+    r" list)?|(?:please )?(?:stop|don[’']?t|do not) (?:texting|messaging|emailing|contacting|"
+    r"text|message|email|contact) me(?: again| anymore)?)\W*$",
+    re.IGNORECASE,
+)
+
 # A clear no to the offer as a whole.
 REFUSAL = _words(
     r"(?:none|neither|nothing|not one|no one) of (?:these|those|them|the (?:\w+ )?(?:times|options|"

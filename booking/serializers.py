@@ -9,7 +9,8 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from booking.models import Appointment, InboundMessage, Offer, OfferedSlot
-from booking.offers import MAX_COUNT, format_time
+from booking.offers import MAX_COUNT
+from workspaces.formatting import format_time
 from workspaces.models import Lead
 from workspaces.validators import normalize_email, normalize_phone, validate_timezone
 

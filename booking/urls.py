@@ -17,6 +17,16 @@ urlpatterns = [
         views.lead_book_slot,
         name="lead_book_slot",
     ),
+    path(
+        "w/<uuid:workspace_id>/leads/<int:lead_id>/tasks",
+        views.lead_add_task,
+        name="lead_add_task",
+    ),
+    path(
+        "w/<uuid:workspace_id>/leads/<int:lead_id>/opt-out",
+        views.lead_opt_out,
+        name="lead_opt_out",
+    ),
     # The booking API (no trailing slashes).
     path(f"{API}/leads", api.LeadsView.as_view(), name="api_leads"),
     path(

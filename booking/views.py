@@ -5,12 +5,16 @@ from datetime import datetime
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone as dj_timezone
 from django.views.decorators.http import require_POST
 
 from booking import offers
 from booking.autobook import BookingRefused, book_offered_slot
+from booking.forms import TaskForm
 from booking.models import Appointment, BookingAttempt, OfferedSlot
 from booking.selectors import appointments_for, appointments_of_lead
+from followups import services as followups
+from followups.models import Task
 from integrations.errors import ProviderError
 from workspaces.access import MEMBERS, SETTERS, workspace_view
 from workspaces.models import Lead
@@ -61,8 +65,51 @@ def lead_detail(request, lead_id):
                 "slot", "appointment", "message", "created_by"
             ),
             "can_book": bool(request.workspace_roles & SETTERS),
+            "tasks": lead.tasks.filter(state=Task.State.OPEN).order_by("due_at", "id"),
+            "task_form": TaskForm(),
         },
     )
+
+
+@require_POST
+@workspace_view(roles=MEMBERS)
+def lead_add_task(request, lead_id):
+    """A member notes something to do about the lead (a ``manual`` task for the setters)."""
+    lead = _lead(request, lead_id)
+    form = TaskForm(request.POST)
+    # A due time typed on the page is the workspace's wall-clock time.
+    with dj_timezone.override(zoneinfo.ZoneInfo(request.workspace.timezone)):
+        valid = form.is_valid()
+    if valid:
+        followups.open_task(
+            lead=lead,
+            kind=Task.Kind.MANUAL,
+            title=form.cleaned_data["title"],
+            detail=form.cleaned_data["detail"],
+            due_at=form.cleaned_data["due_at"],
+            # A double-submitted form opens one task.
+            dedupe_key=f"manual:{lead.pk}:{form.cleaned_data['nonce']}",
+        )
+        messages.success(request, "Task added.")
+    else:
+        errors = "; ".join(e for field in form.errors.values() for e in field)
+        messages.error(request, f"The task was not added: {errors}")
+    return redirect("lead_detail", workspace_id=request.workspace.public_id, lead_id=lead.pk)
+
+
+@require_POST
+@workspace_view(roles=MEMBERS)
+def lead_opt_out(request, lead_id):
+    """The lead asked (by phone, in person...) to hear nothing more: stop everything, for good."""
+    lead = _lead(request, lead_id)
+    if lead.status == Lead.Status.OPTED_OUT:
+        messages.info(request, "This lead had already opted out.")
+    else:
+        followups.opt_out(lead=lead, actor=request.user)
+        messages.success(
+            request, "The lead is opted out: nothing will be sent to, offered to or booked for it."
+        )
+    return redirect("lead_detail", workspace_id=request.workspace.public_id, lead_id=lead.pk)
 
 
 @require_POST
@@ -139,13 +186,13 @@ def _conversation(lead: Lead, limit: int = 100) -> list[Entry]:
 
 
 def _outbound(lead: Lead, limit: int) -> list[Entry]:
-    """Messages to the lead, as the follow-up engine recorded them."""
-    related = getattr(lead, "outbound_messages", None)
-    if related is None:
-        return []
-    entries = []
-    for m in related.order_by("-created_at", "-id")[:limit]:
-        at = getattr(m, "sent_at", None) or m.created_at
-        note = getattr(m, "get_status_display", lambda: "")()
-        entries.append(Entry(at, "out", m.channel, m.body, note))
-    return entries
+    """Messages to the lead, as the follow-up engine recorded them (queued, sent or failed)."""
+    return [
+        Entry(m.sent_at or m.created_at, "out", m.channel, m.body, _delivery_note(m))
+        for m in lead.outbound_messages.order_by("-created_at", "-id")[:limit]
+    ]
+
+
+def _delivery_note(message) -> str:
+    note = message.get_state_display()
+    return f"{note}: {message.error}" if message.error else note

@@ -63,3 +63,27 @@ def test_booking_closes_open_offers(lead):
     )
     offer.refresh_from_db()
     assert offer.state == Offer.State.CLOSED
+
+
+@pytest.mark.parametrize("body", ["STOP", "stop.", "Unsubscribe", "Please stop texting me"])
+def test_a_stop_reply_opts_the_lead_out_for_good(lead, body):
+    from followups.models import OutboundMessage
+    from followups.services import queue_message
+
+    receive_message(lead=lead, channel="sms", body=body, received_at=NOW)
+
+    lead.refresh_from_db()
+    assert lead.status == Lead.Status.OPTED_OUT
+    queued = queue_message(lead=lead, channel="sms", body="Still keen?")
+    assert queued.state == OutboundMessage.State.FAILED  # never sent
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["I'll stop by on Tuesday", "Can we end the call by 11?", "STOP\n\nOn Mon, Casey wrote:\n> hi"],
+)
+def test_stop_inside_a_longer_reply_is_not_an_opt_out(lead, body):
+    receive_message(lead=lead, channel="sms", body=body, received_at=NOW)
+    lead.refresh_from_db()
+    expected = Lead.Status.OPTED_OUT if body.startswith("STOP\n") else Lead.Status.QUALIFIED
+    assert lead.status == expected

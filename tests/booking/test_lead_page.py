@@ -1,3 +1,5 @@
+from uuid import uuid4
+
 import pytest
 from django.urls import reverse
 
@@ -5,7 +7,7 @@ from booking.models import Appointment, BookingAttempt, Offer
 from booking.tasks import auto_book
 from integrations.errors import SlotTaken
 from tests.factories import MembershipFactory
-from workspaces.models import Membership
+from workspaces.models import Lead, Membership
 
 from .conftest import TUE_11_EST, messages_to, reply
 
@@ -101,3 +103,70 @@ def test_only_posts_change_anything(as_role, lead, offer):
     client = as_role(Role.SETTER)
     assert client.get(book_url(lead, offer.slots.first())).status_code == 405
     assert client.get(offer_url(lead)).status_code == 405
+
+
+def task_url(lead):
+    return reverse("lead_add_task", args=[lead.workspace.public_id, lead.pk])
+
+
+def opt_out_url(lead):
+    return reverse("lead_opt_out", args=[lead.workspace.public_id, lead.pk])
+
+
+def test_the_page_shows_what_was_sent_to_the_lead_and_how_it_went(as_role, lead, offer):
+    from followups.services import queue_message
+
+    queue_message(lead=lead, channel="sms", body="See you Tuesday!")
+    html = as_role(Role.SETTER).get(page(lead)).content.decode()
+    assert "See you Tuesday!" in html and "to lead" in html
+    assert "Queued" in html  # sent after commit, by the follow-up engine's task
+
+
+def test_an_inbox_manager_adds_a_task_and_a_double_submit_opens_one(as_role, lead):
+    from followups.models import Task
+
+    client = as_role(Role.INBOX_MANAGER)
+    form = {"title": "Call back about pricing", "detail": "Asked twice", "nonce": str(uuid4())}
+    client.post(task_url(lead), form)
+    response = client.post(task_url(lead), form, follow=True)
+
+    task = Task.objects.get(lead=lead)
+    assert (task.kind, task.title, task.state) == ("manual", "Call back about pricing", "open")
+    assert "Call back about pricing" in response.content.decode()
+
+
+def test_a_task_without_a_title_is_refused_with_the_reason(as_role, lead):
+    from followups.models import Task
+
+    response = as_role(Role.SETTER).post(task_url(lead), {"nonce": str(uuid4())}, follow=True)
+    assert "The task was not added" in response.content.decode()
+    assert not Task.objects.filter(lead=lead).exists()
+
+
+def test_a_due_time_typed_on_the_page_is_the_workspaces_wall_clock(as_role, lead):
+    from followups.models import Task
+
+    form = {"title": "Check in", "due_at": "2030-12-02T09:30", "nonce": str(uuid4())}
+    as_role(Role.SETTER).post(task_url(lead), form)
+    due = Task.objects.get(lead=lead).due_at
+    assert due.isoformat() == "2030-12-02T14:30:00+00:00"  # 9:30 in New York (EST)
+
+
+def test_opting_a_lead_out_stops_everything_and_a_second_click_is_harmless(
+    as_role, lead, offer, booking_provider_env
+):
+    client = as_role(Role.INBOX_MANAGER)
+    client.post(opt_out_url(lead))
+    response = client.post(opt_out_url(lead), follow=True)
+
+    lead.refresh_from_db()
+    assert lead.status == Lead.Status.OPTED_OUT
+    assert "already opted out" in response.content.decode()
+    assert auto_book(reply(lead, "Option 2 works for me").pk) != "booked"
+    assert booking_provider_env.book_calls() == 0
+
+
+def test_a_member_of_another_workspace_cannot_add_tasks_or_opt_out(client, lead):
+    client.force_login(MembershipFactory(role=Role.ADMIN).user)
+    assert client.post(task_url(lead), {"title": "x", "nonce": str(uuid4())}).status_code == 404
+    assert client.post(opt_out_url(lead)).status_code == 404

@@ -111,3 +111,15 @@ def test_opted_out_lead_is_never_offered_times(lead, calendar):
 def test_no_free_time_says_so(lead, calendar):
     with pytest.raises(NoFreeTimes, match="no free time"):
         offer_times(lead=lead)
+
+
+def test_sending_an_offer_starts_the_no_response_nudges(lead, calendar):
+    from booking.offers import send_offer
+    from followups.models import Enrollment
+
+    calendar.make_free(at(2, 15))
+    offer = offer_times(lead=lead)
+    send_offer(offer=offer, channel="sms")
+
+    enrollment = Enrollment.objects.get(lead=lead)
+    assert enrollment.sequence.trigger == "no_response" and enrollment.state == "active"

@@ -1,0 +1,24 @@
+import uuid
+
+from django import forms
+from django.utils import timezone
+
+
+class TaskForm(forms.Form):
+    """A manual task on the lead page. ``nonce`` is new each time the page is drawn, so a
+    double-submitted form opens one task, while the next task from a fresh page is its own."""
+
+    title = forms.CharField(max_length=200, strip=True)
+    detail = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    due_at = forms.DateTimeField(
+        required=False,
+        label="Due",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="Leave empty for now.",
+    )
+    nonce = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+    def clean_due_at(self):
+        return self.cleaned_data.get("due_at") or timezone.now()
