@@ -128,6 +128,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     )
 
 AUTHENTICATION_BACKENDS = ["workspaces.auth.EmailBackend"]
+SESSION_ENGINE = "workspaces.sessions"  # the database store, refusing keys no session could have
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
