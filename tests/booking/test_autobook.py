@@ -1,7 +1,8 @@
 """Auto-booking from a lead's reply: every safety gate, the provider's answers, and races.
 
 Every test reaches the calendar through ``booking_provider_env`` (tests/booking/conftest.py), so
-the same tests run against each real provider once it adds its variant of that fixture.
+the same tests run against each calendar of ``tests/booking/envs``: the fake, GoHighLevel and
+Calendly. A test about something only some calendars do runs against those only.
 """
 
 import datetime as dt
@@ -28,6 +29,7 @@ from .conftest import (
     messages_to,
     reply,
 )
+from .envs import for_providers_that
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("followup_calls")]
 
@@ -76,11 +78,35 @@ def test_an_accepted_time_is_booked_and_confirmed_on_the_reply_channel(
     assert not blocked_tasks(lead)
 
 
+@for_providers_that("keeps_slot_strings")
 def test_the_providers_own_slot_string_goes_back_when_booking(lead, offer, booking_provider_env):
     auto_book(reply(lead, ACCEPT_TUESDAY).pk)
-    call = booking_provider_env.calendar.calls[0]
-    assert call["value"] == f"fake:{TUE_11_EST}"
-    assert call["key"] == attempt_of(lead).idempotency_key
+    offered = offer.slots.get(index=2).provider_value
+    assert offered == booking_provider_env.slot_string(TUE_11_EST, timezone=lead.timezone)
+    assert booking_provider_env.last_booked_value() == offered
+
+
+@for_providers_that("takes_idempotency_key")
+def test_the_attempts_idempotency_key_goes_with_the_booking(lead, offer, booking_provider_env):
+    auto_book(reply(lead, ACCEPT_TUESDAY).pk)
+    assert booking_provider_env.last_booked_key() == attempt_of(lead).idempotency_key
+
+
+@for_providers_that("sends_webhooks")
+def test_the_calendars_own_webhook_for_our_booking_changes_nothing(
+    lead, offer, booking_provider_env
+):
+    auto_book(reply(lead, ACCEPT_TUESDAY, channel="email").pk)
+    booked = Appointment.objects.get(lead=lead)
+
+    deliveries = booking_provider_env.deliver_webhooks()
+
+    assert [d.state for d in deliveries] == ["processed"]  # verified, stored, mapped
+    appointment = Appointment.objects.get(lead=lead)
+    assert appointment.pk == booked.pk and appointment.external_id == booked.external_id
+    assert (appointment.source, appointment.status) == ("auto_book", "booked")
+    assert (appointment.start_at, appointment.end_at) == (TUE_11_EST, TUE_11_EST + MEETING)
+    assert messages_to(lead) == ["You're booked for Tue Dec 3, 10:00 AM CST."]  # only once
 
 
 def test_a_reply_that_arrives_through_the_inbox_is_booked_by_the_task(
@@ -221,15 +247,16 @@ def test_gate_in_flight_another_attempt(lead, offer, booking_provider_env):
 def test_slot_taken_at_booking_fails_the_attempt_and_sends_fresh_times(
     lead, offer, booking_provider_env
 ):
-    booking_provider_env.fail_next_book_with(SlotTaken("That time is no longer free."))
+    said = booking_provider_env.fail_next_book_with(SlotTaken("That time is no longer free."))
     assert auto_book(reply(lead, ACCEPT_TUESDAY).pk) == AutoBookOutcome.NEW_OFFER
     attempt = attempt_of(lead)
-    assert attempt.state == BookingAttempt.State.FAILED and "no longer free" in attempt.error
+    assert attempt.state == BookingAttempt.State.FAILED and said in attempt.error
     assert_blocked(lead, booking_provider_env, "provider")
     fresh = Offer.objects.get(lead=lead, state=Offer.State.OPEN)
     assert messages_to(lead) == [fresh.text]
 
 
+@for_providers_that("sends_links")
 def test_a_provider_that_cant_book_directly_gets_the_lead_a_link(lead, offer, booking_provider_env):
     booking_provider_env.refuse_direct_booking()
     assert auto_book(reply(lead, ACCEPT_TUESDAY).pk) == AutoBookOutcome.LINK_SENT
@@ -251,11 +278,11 @@ def test_a_provider_that_cant_book_directly_gets_the_lead_a_link(lead, offer, bo
 def test_other_provider_errors_fail_the_attempt_with_a_task(
     lead, offer, booking_provider_env, error
 ):
-    booking_provider_env.fail_next_book_with(error)
+    said = booking_provider_env.fail_next_book_with(error)
     assert auto_book(reply(lead, ACCEPT_TUESDAY).pk) == AutoBookOutcome.FAILED
     assert attempt_of(lead).state == BookingAttempt.State.FAILED
     task = assert_blocked(lead, booking_provider_env, "provider")
-    assert error.safe_message in task.detail
+    assert said in task.detail
 
 
 def test_a_timeout_is_resolved_by_asking_the_provider_never_by_booking_again(

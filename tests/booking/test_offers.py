@@ -7,6 +7,7 @@ from booking.offers import NoFreeTimes, OfferChanged, OfferRefused, offer_times
 from workspaces.models import Lead
 
 from .conftest import NOW
+from .envs import for_providers_that
 
 pytestmark = pytest.mark.django_db
 UTC = dt.UTC
@@ -37,10 +38,11 @@ def test_offer_spreads_over_days_in_the_leads_zone_with_its_abbreviation(lead, c
     assert offer.state == Offer.State.OPEN and offer.timezone == "America/Chicago"
 
 
+@for_providers_that("keeps_slot_strings")
 def test_offered_slot_keeps_the_providers_own_string(lead, calendar):
     calendar.make_free(at(2, 15))
     slot = offer_times(lead=lead, count=1).slots.get()
-    assert slot.provider_value == f"fake:{at(2, 15).isoformat()}"
+    assert slot.provider_value == calendar.slot_string(at(2, 15), timezone=lead.timezone)
 
 
 def test_fills_from_the_same_day_when_there_are_too_few_days(lead, calendar):
