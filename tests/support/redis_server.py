@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import shutil
 import signal
@@ -11,6 +13,15 @@ import time
 from pathlib import Path
 
 READY_TIMEOUT = 10.0
+PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+
+
+def die_with_the_tests() -> None:
+    """``preexec_fn`` of the processes tests start: the kernel SIGKILLs them when the test
+    process dies, however it dies (a CI timeout), so no worker or Redis outlives the run.
+    Only a C call happens between fork and exec (libc is loaded beforehand)."""
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def free_port() -> int:
@@ -51,6 +62,7 @@ class RedisServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=die_with_the_tests,
             )
         self._wait_until_answering()
         return self

@@ -21,6 +21,8 @@ from urllib.parse import quote
 from django.conf import settings
 from django.db import connection
 
+from tests.support.redis_server import die_with_the_tests
+
 BASE_DIR = Path(settings.BASE_DIR)
 CELERY = Path(sys.executable).with_name("celery")
 QUEUES = "default,webhooks,providers"
@@ -96,6 +98,7 @@ class CeleryWorker:
                 stderr=subprocess.STDOUT,
                 # Its own process group, so a kill reaches the pool's processes too.
                 start_new_session=True,
+                preexec_fn=die_with_the_tests,
             )
         self.starts += 1
         self.wait_for_log(r"@\S+ ready\.", timeout=timeout)
