@@ -11,6 +11,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from django.conf import settings
+from kombu import pools
 
 from config.celery import app
 
@@ -22,6 +23,9 @@ def _drop_connection_pools() -> None:
         app._pool.force_close_all()
     app._pool = None
     app.amqp._producer_pool = None
+    # kombu keeps its own registry of producer pools by connection: left alone, it would hand
+    # the closed one back to the next task sent (eager ones too) once the old URL is restored.
+    pools.reset()
 
 
 @contextmanager
