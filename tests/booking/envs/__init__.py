@@ -28,7 +28,7 @@ CAPABILITIES = ("sends_links", "keeps_slot_strings", "takes_idempotency_key", "s
 
 
 def env_classes() -> dict:
-    # Imported when asked: the envs import the provider apps, which need Django set up.
+    # Imported when asked: each env module imports this package's constants above.
     from .calendly import CalendlyEnv
     from .fake import FakeEnv
     from .ghl import GhlEnv
