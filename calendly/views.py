@@ -99,6 +99,8 @@ def _read_body(request: HttpRequest) -> bytes:
         raise Refused(413, "body too large") from None
     if len(body) > MAX_BODY_BYTES:
         raise Refused(413, "body too large")
+    if not body:
+        raise Refused(400, "empty body")  # nothing to verify or keep
     return body
 
 

@@ -15,7 +15,6 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from booking.models import InboundMessage
 from integrations import inbox
 from integrations.models import WebhookDelivery
 from tests.faults.helpers import wait_until
@@ -75,7 +74,7 @@ def assert_each_processed_once(door, count: int) -> None:
     rows = list(WebhookDelivery.objects.filter(workspace=door.workspace, provider=door.provider))
     assert len(rows) == count
     assert {(row.state, row.attempts) for row in rows} == {("processed", 1)}
-    assert InboundMessage.objects.filter(lead=door.lead).count() == count
+    assert door.effects() == count
 
 
 def test_deliveries_while_redis_is_down_are_answered_stored_and_processed_after_it_returns(

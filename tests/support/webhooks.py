@@ -14,6 +14,8 @@ admin would and returns a ``Door``:
     door.samples          (body, signer): a well-formed body of each kind the provider sends,
                           with the way that kind is signed
     door.refusals()       how many requests the connection has counted as refused
+    door.effects()        how many of the rows its bodies make exist (GHL: the lead's replies;
+                          Calendly: the lead's appointments), to prove each was applied once
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.urls import reverse
 from hypothesis import strategies as st
 
+from booking.models import Appointment, InboundMessage
 from integrations import connections
 from integrations.models import Connection
 from tests.factories import LeadFactory
@@ -66,6 +69,7 @@ class Door:
     forgeries: st.SearchStrategy
     body: Callable[[int], bytes]
     samples: list[tuple[bytes, Callable[[bytes], Headers]]]
+    effects: Callable[[], int]
 
     def sign(self, body: bytes) -> Headers:
         return self.signers[0](body)
@@ -191,6 +195,7 @@ def open_ghl(*, endpoint: WebhookEndpoint, workspace: Workspace, settings) -> Do
         forgeries=forgeries,
         body=body,
         samples=[(body(0), by_secret), *_ghl_fixtures(by_secret, by_signature)],
+        effects=lambda: InboundMessage.objects.filter(lead=lead).count(),
     )
 
 
@@ -211,6 +216,109 @@ def _changed_at(text: str, index: int) -> str:
 
 GHL = WebhookEndpoint(name="ghl", provider="ghl", opener=open_ghl, retry_statuses=frozenset({429}))
 
-# Add Calendly here once its view lands: WebhookEndpoint(name="calendly", provider="calendly",
-# opener=open_calendly, retry_statuses=frozenset({429, *range(500, 600)})).
-ENDPOINTS = [GHL]
+# Calendly: ``Calendly-Webhook-Signature: t=…,v1=…`` (HMAC-SHA256 of ``t.body`` with the
+# signing key we generated and stored for the workspace's subscription).
+
+CALENDLY_API = "https://api.calendly.com"
+CALENDLY_EVENT_TYPE = f"{CALENDLY_API}/event_types/5a2b1c3d-0000-4e8f-9a10-1b2c3d4e5f60"
+CALENDLY_ORGANIZATION = f"{CALENDLY_API}/organizations/0a9b8c7d-1111-4222-8333-444455556666"
+
+
+def open_calendly(*, endpoint: WebhookEndpoint, workspace: Workspace, settings) -> Door:
+    from calendly.signatures import SIGNATURE_HEADER, sign
+
+    key = f"whsec-abuse-{workspace.public_id.hex}"
+    connections.connect(
+        workspace=workspace,
+        provider="calendly",
+        secrets={"access_token": "calendly-abuse-test-token-0000", "webhook_signing_key": key},
+        config={
+            "auth": "token",
+            "user_uri": f"{CALENDLY_API}/users/8f1e2d3c-aaaa-4bbb-8ccc-0d1e2f3a4b5c",
+            "organization_uri": CALENDLY_ORGANIZATION,
+            "event_type_uri": CALENDLY_EVENT_TYPE,
+            "event_type_name": "Discovery Call",
+            "event_type_duration": 30,
+            "required_questions": [],
+        },
+        display_name="Casey Closer (closer@agency.example)",
+        token_hint="0000",
+    )
+    lead = LeadFactory(workspace=workspace)
+    template = json.loads((FIXTURES / "calendly" / "invitee_created.json").read_text())
+
+    def signed(body: bytes, *, with_key: str = key, at: int | None = None) -> Headers:
+        return {SIGNATURE_HEADER: sign(body, with_key, at if at is not None else _now())}
+
+    def body(n: int) -> bytes:
+        delivery = json.loads(json.dumps(template))
+        payload = delivery["payload"]
+        event_uri = f"{CALENDLY_API}/scheduled_events/{workspace.public_id.hex[:8]}-event-{n}"
+        payload.update(
+            uri=f"{event_uri}/invitees/invitee-{n}",
+            event=event_uri,
+            email=lead.email,
+            first_name=lead.first_name,
+            last_name=lead.last_name,
+            name=f"{lead.first_name} {lead.last_name}",
+        )
+        payload["scheduled_event"]["uri"] = event_uri
+        return json.dumps(delivery).encode()
+
+    forgeries = st.one_of(
+        st.just(Forgery("no signature at all", lambda b: {})),
+        header_text.map(
+            lambda v: Forgery(f"signature header {v!r}", lambda b: {SIGNATURE_HEADER: v})
+        ),
+        st.just(Forgery("signed with another key", lambda b: signed(b, with_key=f"{key}x"))),
+        st.just(Forgery("the signature of another body", lambda b: signed(b + b" "))),
+        st.integers(min_value=181, max_value=10**6).map(
+            lambda age: Forgery(f"signed {age} s ago", lambda b: signed(b, at=_now() - age))
+        ),
+        st.integers(min_value=181, max_value=10**6).map(
+            lambda ahead: Forgery(
+                f"signed {ahead} s in the future", lambda b: signed(b, at=_now() + ahead)
+            )
+        ),
+        st.binary(min_size=32, max_size=32).map(
+            lambda raw: Forgery(
+                "a well-formed v1 of random bytes",
+                lambda b: {SIGNATURE_HEADER: f"t={_now()},v1={raw.hex()}"},
+            )
+        ),
+    )
+    return Door(
+        endpoint=endpoint,
+        provider="calendly",
+        workspace=workspace,
+        url=reverse("calendly_webhook", kwargs={"workspace_id": workspace.public_id}),
+        lead=lead,
+        signers=[signed],
+        forgeries=forgeries,
+        body=body,
+        samples=[(body(0), signed), *_calendly_fixtures(signed)],
+        effects=lambda: Appointment.objects.filter(lead=lead).count(),
+    )
+
+
+def _calendly_fixtures(signed):
+    for path in sorted(FIXTURES.glob("calendly/*.json")):
+        if "subscription" not in path.name:
+            yield path.read_bytes(), signed
+
+
+def _now() -> int:
+    import time
+
+    return int(time.time())
+
+
+CALENDLY = WebhookEndpoint(
+    name="calendly",
+    provider="calendly",
+    opener=open_calendly,
+    # Calendly retries any answer that is not 2xx, for 24 hours.
+    retry_statuses=frozenset({429, *range(500, 600)}),
+)
+
+ENDPOINTS = [GHL, CALENDLY]
