@@ -9,36 +9,13 @@ from rest_framework import status as http
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_api_key.models import APIKey
-from rest_framework_api_key.permissions import HasAPIKey, KeyParser
 
 from integrations import provider_actions
 from integrations.errors import ProviderError
 from integrations.providers import find_spec
+from workspaces.api.auth import ApiKeyAuthentication, HasApiKey, actor_label
+from workspaces.api.parsers import LimitedJSONParser
 from workspaces.models import Workspace
-
-
-class _AuthorizationKeyParser(KeyParser):
-    """``Authorization: Api-Key <key>``, and a bare key in that header as the project's
-    API_KEY_CUSTOM_HEADER setting reads it."""
-
-    def get(self, request):
-        keyword, found, key = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-        if found and keyword.lower() == self.keyword.lower():
-            return key.strip() or None
-        return super().get(request)
-
-
-class HasAdminAPIKey(HasAPIKey):
-    key_parser = _AuthorizationKeyParser()
-
-
-def _actor_label(request) -> str:
-    key = HasAdminAPIKey.key_parser.get(request)
-    try:
-        return f"api key: {APIKey.objects.get_from_key(key).name}"
-    except (APIKey.DoesNotExist, TypeError, AttributeError):
-        return "api key"
 
 
 def _errors(exc: ProviderError, fields) -> dict:
@@ -54,7 +31,10 @@ def _form_errors(form) -> dict:
 
 
 class WorkspaceIntegration(APIView):
-    permission_classes = [HasAdminAPIKey]
+    # The provisioning API's key and its answers: 401 with a challenge without a valid key.
+    authentication_classes = [ApiKeyAuthentication]
+    permission_classes = [HasApiKey]
+    parser_classes = [LimitedJSONParser]
 
     def _resolve(self, workspace_id, provider):
         workspace = Workspace.objects.filter(public_id=workspace_id).first()
@@ -91,7 +71,7 @@ class WorkspaceIntegration(APIView):
                 spec=spec,
                 workspace=workspace,
                 data=form.cleaned_data,
-                actor_label=_actor_label(request),
+                actor_label=actor_label(request),
                 api=True,
             )
         except ProviderError as exc:
@@ -103,6 +83,6 @@ class WorkspaceIntegration(APIView):
     def delete(self, request, workspace_id, provider):
         workspace, spec = self._resolve(workspace_id, provider)
         provider_actions.disconnect_provider(
-            spec=spec, workspace=workspace, actor_label=_actor_label(request), api=True
+            spec=spec, workspace=workspace, actor_label=actor_label(request), api=True
         )
         return Response(self._status(spec, workspace))

@@ -88,9 +88,12 @@ def test_unknown_provider_or_workspace_is_404(api, workspace, fake_provider):
     assert api.put(path(workspace, "nope"), {}, "json").status_code == 404
 
 
-def test_no_key_or_a_wrong_key_is_refused(workspace, fake_provider):
+def test_no_key_or_a_wrong_key_is_401_with_a_challenge_as_in_the_provisioning_api(
+    workspace, fake_provider
+):
     client = APIClient()
-    assert client.get(path(workspace)).status_code in (401, 403)
+    response = client.get(path(workspace))
+    assert response.status_code == 401 and response["WWW-Authenticate"].startswith("Api-Key")
     client.credentials(HTTP_AUTHORIZATION="Api-Key nope.nope")
-    assert client.get(path(workspace)).status_code in (401, 403)
-    assert client.delete(path(workspace)).status_code in (401, 403)
+    assert client.get(path(workspace)).status_code == 401
+    assert client.delete(path(workspace)).status_code == 401
