@@ -91,6 +91,7 @@ def _ensure(workspace: Workspace, subscription: Subscription) -> Outcome:
         key=key,
         fingerprint=connection.key_fingerprint(key),
     )
+    found = ""
     try:
         with connection.client_for(account) as client:
             found, kept = _sort_out(client, account, subscription, wanted)
@@ -101,8 +102,21 @@ def _ensure(workspace: Workspace, subscription: Subscription) -> Outcome:
         return _record(subscription, State.ERROR, error=exc.safe_message)
     except ProviderError as exc:
         logger.warning("Calendly subscription of %s not ensured: %s", workspace.pk, exc.detail)
-        return _record(subscription, State.ERROR, error=exc.safe_message)
+        return _record_unrepaired(subscription, found, exc)
     return _record(subscription, State.ACTIVE, kept=kept, wanted=wanted, found=found)
+
+
+def _record_unrepaired(subscription: Subscription, found: str, exc: ProviderError) -> Outcome:
+    """The check got as far as seeing ours disabled or gone (a disabled one is deleted before
+    the new one is made), but could not make the new one: the card must say so, not "error"."""
+    if found not in (State.DISABLED, State.MISSING):
+        return _record(subscription, State.ERROR, error=exc.safe_message)
+    why = "Calendly had disabled it" if found == State.DISABLED else "it was gone at Calendly"
+    return _record(
+        subscription,
+        State.MISSING,
+        error=f"No webhook subscription: {why}, and making a new one failed: {exc.safe_message}",
+    )
 
 
 @dataclass(frozen=True)

@@ -181,6 +181,23 @@ def test_the_health_check_repairs_a_subscription_calendly_disabled(workspace, ca
     assert record(workspace).repair_reason == "Calendly had disabled it"
 
 
+def test_a_disabled_subscription_that_cannot_be_recreated_shows_as_missing_with_why(
+    workspace, calendly_connected
+):
+    sandbox = calendly_connected
+    [before] = ours(sandbox, workspace)
+    sandbox.disable_subscription(before["uri"])
+    sandbox.fail("POST", "/webhook_subscriptions", 503, times=2)
+
+    tasks.check_all_subscriptions()
+
+    assert record(workspace).state == "missing"
+    assert "Calendly had disabled it" in record(workspace).last_error
+    assert ours(sandbox, workspace) == []
+    tasks.check_all_subscriptions()  # Calendly answers again: the next check repairs it
+    assert record(workspace).state == "active" and len(ours(sandbox, workspace)) == 1
+
+
 def test_the_health_check_recreates_a_missing_subscription(workspace, calendly_connected):
     sandbox = calendly_connected
     [before] = ours(sandbox, workspace)
