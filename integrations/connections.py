@@ -68,7 +68,10 @@ def connect(
         conn.last_checked_at = now
         conn.last_error = ""
         conn.save()
-        _audit_change(conn, before, "integration.connected", actor, actor_label)
+        # Saving the form of a connection that already works (another event type, a new
+        # token) is a change of settings, not a new connection.
+        action = "integration.updated" if before["status"] == Status.CONNECTED else ""
+        _audit_change(conn, before, action or "integration.connected", actor, actor_label)
     return conn
 
 

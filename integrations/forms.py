@@ -8,9 +8,13 @@ class BookingProviderForm(forms.Form):
 
     booking_provider = forms.ChoiceField(label="Booking provider")
 
-    def __init__(self, *args, specs: list[ProviderSpec], **kwargs):
+    def __init__(self, *args, specs: list[ProviderSpec], current_connected=True, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["booking_provider"].choices = [(s.name, s.label) for s in specs]
+        choices = [(s.name, s.label) for s in specs]
+        if not current_connected:
+            # The workspace's provider is not among them: don't show another as if chosen.
+            choices = [("", "Choose a connected provider…"), *choices]
+        self.fields["booking_provider"].choices = choices
 
 
 class AutoBookForm(forms.Form):

@@ -177,8 +177,13 @@ def _pair(value) -> str:
 
 
 def _show(value) -> str:
-    if value is None or value == "":
+    if value is None or value == "" or value == [] or value == {}:
         return "—"
+    if isinstance(value, list | tuple):
+        # A provider's cached list (its calendars, its event types): the count says enough.
+        return f"{len(value)} item{'s' if len(value) != 1 else ''}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_show(v)}" for k, v in value.items())
     if value is True:
         return "on"
     if value is False:

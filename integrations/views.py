@@ -181,10 +181,12 @@ def _context(request, *, forms=None, provider_form=None, auto_book_form=None) ->
 def _booking_context(request, *, provider_form=None, auto_book_form=None) -> dict:
     workspace = request.workspace
     connected = connected_specs(workspace)
+    current = find_spec(workspace.booking_provider)
     if provider_form is None and connected:
         initial = {"booking_provider": workspace.booking_provider}
-        provider_form = BookingProviderForm(initial=initial, specs=connected)
-    current = find_spec(workspace.booking_provider)
+        provider_form = BookingProviderForm(
+            initial=initial, specs=connected, current_connected=current in connected
+        )
     return {
         "workspace": workspace,
         "connected_specs": connected,

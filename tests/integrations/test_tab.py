@@ -229,3 +229,31 @@ def test_the_deliveries_table_refreshes_on_its_own(admin_client, workspace, fake
     html = response.content.decode()
     assert "<table>" in html and "invitee.created" in html
     assert "<html" not in html
+
+
+def test_when_the_booking_provider_is_not_connected_no_other_shows_as_chosen(
+    admin_client, workspace, connected
+):
+    # The workspace still says GHL (the default) while only the fake calendar is connected.
+    html = admin_client.get(tab(workspace)).content.decode()
+    select = html[html.index('<select name="booking_provider"') :]
+    select = select[: select.index("</select>")]
+    assert select.index("Choose a connected provider…") < select.index("Fake Calendar")
+    assert "selected" not in select  # the browser shows the blank first option
+    assert "is the booking provider but is not connected" in html
+
+
+def test_saving_a_working_connection_again_is_a_change_of_settings_shown_compactly(
+    admin_client, workspace, connected
+):
+    connections.connect(
+        workspace=workspace,
+        provider=fake.NAME,
+        secrets={"api_token": fake.TOKEN},
+        config={"account": "casey@agency.example", "calendars": [{"id": "a"}, {"id": "b"}]},
+        display_name="casey@agency.example",
+        token_hint=fake.TOKEN,
+    )
+    html = admin_client.get(tab(workspace)).content.decode()
+    assert "Changed settings" in html and "calendars: — → 2 items" in html
+    assert "{&#x27;id&#x27;" not in html  # no raw Python list in the audit log
