@@ -151,10 +151,14 @@ def chosen_event_type(workspace: Workspace) -> str:
 
 
 def signing_key(workspace: Workspace) -> str:
-    """The key this workspace's deliveries are signed with ("" when none: refuse them all).
-    A personal-token workspace's is ours (encrypted in the connection); an OAuth workspace's is
-    the OAuth app's (``CALENDLY_WEBHOOK_SIGNING_KEY``)."""
-    stored = _load(workspace)
+    """The key this workspace's deliveries are signed with ("" when none: refuse them all)."""
+    return signing_key_of(_load(workspace))
+
+
+def signing_key_of(stored: Connection | None) -> str:
+    """The same, from the connection row the webhook view loaded with the workspace. A
+    personal-token workspace's key is ours (encrypted in the connection); an OAuth workspace's
+    is the OAuth app's (``CALENDLY_WEBHOOK_SIGNING_KEY``)."""
     if stored is None or stored.status == Connection.Status.DISCONNECTED:
         return ""
     if stored.config.get("auth") == AUTH_OAUTH:

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from integrations import connections, inbox
+from integrations import connections, inbox, selectors
 from integrations.errors import ProviderError
 from workspaces.access import ADMINS, get_workspace_for, workspace_view
 from workspaces.models import Workspace
@@ -62,11 +62,11 @@ def webhook(request: HttpRequest, workspace_id) -> JsonResponse:
 
 
 def _handle(request: HttpRequest, workspace_id) -> JsonResponse:
-    workspace = Workspace.objects.filter(public_id=workspace_id, is_active=True).first()
+    workspace, stored = selectors.webhook_target(workspace_id=workspace_id, provider=PROVIDER)
     if workspace is None:
         raise Refused(404, "unknown workspace")
     body = _read_body(request)
-    _authenticate(request, workspace, body)
+    _authenticate(request, workspace, body, key=connection.signing_key_of(stored))
     try:
         event = parse_event(body)
     except PayloadError as exc:
@@ -104,10 +104,10 @@ def _read_body(request: HttpRequest) -> bytes:
     return body
 
 
-def _authenticate(request: HttpRequest, workspace: Workspace, body: bytes) -> None:
+def _authenticate(request: HttpRequest, workspace: Workspace, body: bytes, *, key: str) -> None:
     """Refused → counted on the connection (one UPDATE) and logged, never stored."""
     try:
-        verify(request.headers.get(SIGNATURE_HEADER), body, connection.signing_key(workspace))
+        verify(request.headers.get(SIGNATURE_HEADER), body, key)
     except SignatureError as exc:
         logger.info("Calendly webhook for workspace %s refused: %s", workspace.pk, exc.reason)
         connections.record_rejected_delivery(

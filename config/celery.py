@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.signals import task_postrun, task_prerun
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -57,3 +58,17 @@ app.conf.update(
     },
 )
 app.autodiscover_tasks()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _close_old_connections(task=None, **kwargs) -> None:
+    """Drop a database connection that broke (or outlived CONN_MAX_AGE) before and after each
+    task, as Django does around a request: connections are reused (CELERY_DB_REUSE_MAX), so a
+    task must never inherit one that a restarted PostgreSQL closed. Not for a task run eagerly
+    inside a caller's transaction: that connection is the caller's."""
+    if task is not None and task.request.is_eager:
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()

@@ -156,6 +156,10 @@ REDIS_URL = env("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Workers keep their database connection between tasks, as web requests do (CONN_MAX_AGE),
+# instead of Celery's default of a new one per task (~3 ms each here); config/celery.py closes
+# one that broke or aged, the way Django does around a request.
+CELERY_DB_REUSE_MAX = 1000
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],

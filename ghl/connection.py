@@ -111,7 +111,11 @@ def is_connected(workspace: Workspace) -> bool:
 
 
 def workflow_secret(workspace: Workspace) -> str:
-    stored = _load(workspace)
+    return workflow_secret_of(_load(workspace))
+
+
+def workflow_secret_of(stored) -> str:
+    """The same, from the connection row the webhook view loaded with the workspace."""
     return (stored.secret(WORKFLOW_SECRET) if stored else "") or ""
 
 

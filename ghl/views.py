@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from integrations import selectors
 from workspaces.access import ADMINS, workspace_view
 from workspaces.models import Workspace
 
@@ -65,11 +66,12 @@ def webhook(request: HttpRequest, workspace_id) -> JsonResponse:
 
 
 def _handle(request: HttpRequest, workspace_id) -> JsonResponse:
-    workspace = Workspace.objects.filter(public_id=workspace_id, is_active=True).first()
+    workspace, stored = selectors.webhook_target(workspace_id=workspace_id, provider="ghl")
     if workspace is None:
         raise Refused(404, "unknown workspace")
     body = _read_body(request)
-    mode = _authenticate(request, workspace, body)
+    secret = connection.workflow_secret_of(stored)
+    mode = _authenticate(request, workspace, body, secret=secret)
     try:
         data = load_json(body)
         dedupe_key, event_type = _identify(mode, data, body)
@@ -101,17 +103,17 @@ def _read_body(request: HttpRequest) -> bytes:
     return body
 
 
-def _authenticate(request: HttpRequest, workspace: Workspace, body: bytes) -> str:
+def _authenticate(request: HttpRequest, workspace: Workspace, body: bytes, *, secret: str) -> str:
     """Which door the delivery came through; a refusal is counted on the connection, never
     stored."""
     signature = request.headers.get(SIGNATURE_HEADER)
-    secret = request.headers.get(WORKFLOW_SECRET_HEADER)
+    sent_secret = request.headers.get(WORKFLOW_SECRET_HEADER)
     try:
         if signature and signature.strip().upper() != UNSIGNED:
             verify_marketplace_signature(body, signature)
             return MARKETPLACE
-        if secret is not None:
-            verify_workflow_secret(secret, connection.workflow_secret(workspace))
+        if sent_secret is not None:
+            verify_workflow_secret(sent_secret, secret)
             return WORKFLOW
         # Reported as the signature's problem: missing, or "N/A" (unsigned).
         verify_marketplace_signature(body, signature)

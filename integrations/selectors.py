@@ -14,6 +14,20 @@ def get_connection(*, workspace: Workspace, provider: str) -> Connection | None:
     return Connection.objects.filter(workspace=workspace, provider=provider).first()
 
 
+def webhook_target(*, workspace_id, provider: str) -> tuple[Workspace | None, Connection | None]:
+    """The active workspace a webhook URL names, with its connection to ``provider``: one query
+    on the request path of a delivery (a second only when the workspace has no such
+    connection, to tell "unknown workspace" from "not connected")."""
+    conn = (
+        Connection.objects.select_related("workspace")
+        .filter(workspace__public_id=workspace_id, workspace__is_active=True, provider=provider)
+        .first()
+    )
+    if conn is not None:
+        return conn.workspace, conn
+    return Workspace.objects.filter(public_id=workspace_id, is_active=True).first(), None
+
+
 def connections_by_provider(*, workspace: Workspace) -> dict[str, Connection]:
     return {c.provider: c for c in Connection.objects.filter(workspace=workspace)}
 

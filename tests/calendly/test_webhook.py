@@ -363,7 +363,7 @@ def test_a_database_that_cannot_store_answers_503_so_calendly_retries(deliver, j
     assert not WebhookDelivery.objects.exists() and not Appointment.objects.exists()
 
 
-def test_storing_a_delivery_costs_three_statements_and_no_call_to_calendly(
+def test_storing_a_delivery_costs_two_statements_and_no_call_to_calendly(
     client, url, calendly_stored
 ):
     from django.test.utils import CaptureQueriesContext
@@ -381,7 +381,7 @@ def test_storing_a_delivery_costs_three_statements_and_no_call_to_calendly(
         if q["sql"].startswith(('SELECT "', "INSERT", "UPDATE", "DELETE"))
     ]
     assert response.status_code == 200 and rows()[0].state == "received"
-    assert len(touched) == 3, touched  # the workspace, its connection, the delivery
+    assert len(touched) == 2, touched  # the workspace with its connection, the delivery
 
 
 def test_get_is_not_allowed(client, url):
