@@ -44,27 +44,3 @@ class Subscription(models.Model):
 
     def __str__(self):
         return f"Calendly subscription of {self.workspace_id} ({self.state})"
-
-
-class ReconcileState(models.Model):
-    """Where the reconcile sweep of one workspace stands, so a failing workspace backs off and
-    the sweep always moves on (never the same failures every run)."""
-
-    workspace = models.OneToOneField(
-        Workspace, on_delete=models.CASCADE, related_name="calendly_reconcile_state"
-    )
-    # The end of the last sweep's look-back: the next sweep starts here, whatever happened.
-    watermark = models.DateTimeField(null=True, blank=True)
-    consecutive_failures = models.PositiveIntegerField(default=0)
-    next_run_at = models.DateTimeField(null=True, blank=True)
-    last_run_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=500, blank=True)  # a safe message, never a token
-    # Scheduled event URI → {"failures": n, "retry_at": iso}: one bad event waits its turn.
-    item_failures = models.JSONField(default=dict, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["next_run_at"], name="calendly_reconcile_next_run")]
-
-    def __str__(self):
-        return f"Calendly reconcile of {self.workspace_id} (failures: {self.consecutive_failures})"

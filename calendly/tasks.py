@@ -20,31 +20,25 @@ fails to apply waits its own turn the same way while the others go through.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from celery import shared_task
-from django.db.models import Q
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from booking.models import Appointment
+from integrations import reconcile
 from integrations.errors import ProviderAuthError, ProviderError, ProviderNotConnected
 from workspaces.models import Workspace
 
 from . import connection, subscriptions
 from .mapping import PROVIDER, apply_invitee
-from .models import ReconcileState
 from .payloads import INVITEE_CANCELED, INVITEE_CREATED
 from .types import ScheduledEvent
 
 logger = logging.getLogger(__name__)
 
 LOOKBACK = timedelta(days=1)  # at most this far behind now, whatever the watermark says
-OVERLAP = timedelta(minutes=10)  # re-read a little before the watermark: clocks and lag
 HORIZON = timedelta(days=60)  # what can still change before it happens
-CLAIM_LEASE = timedelta(minutes=15)  # a claimed sweep that never reports back is retried then
-BACKOFF_BASE = timedelta(minutes=5)
-BACKOFF_MAX = timedelta(hours=6)
 
 
 # Subscriptions
@@ -77,7 +71,7 @@ def reconcile_all() -> int:
     now = timezone.now()
     enqueued = 0
     for workspace_id in connection.connected_workspace_ids():
-        if _claim(workspace_id, now):
+        if reconcile.claim(provider=PROVIDER, workspace_id=workspace_id, now=now):
             reconcile_workspace.delay(workspace_id)
             enqueued += 1
     return enqueued
@@ -88,11 +82,11 @@ def reconcile_workspace(workspace_id: int) -> str:
     workspace = Workspace.objects.filter(pk=workspace_id, is_active=True).first()
     if workspace is None:
         return "gone"
-    state, _ = ReconcileState.objects.get_or_create(workspace=workspace)
+    state = reconcile.state_of(provider=PROVIDER, workspace=workspace)
     now = timezone.now()
     try:
         account = connection.account_for(workspace)
-        start = _window_start(state.watermark, now)
+        start = reconcile.window_start(state.watermark, now, lookback=LOOKBACK)
         with connection.client_for(account) as client:
             events = client.scheduled_events(
                 user=account.user_uri, min_start_time=start, max_start_time=now + HORIZON
@@ -103,28 +97,11 @@ def reconcile_workspace(workspace_id: int) -> str:
     except ProviderError as exc:
         if isinstance(exc, ProviderAuthError):
             connection.mark_needs_reauth(workspace=workspace, error=exc.safe_message)
-        _failed(state, now, exc.safe_message)
+        reconcile.failed(state, now, exc.safe_message)
         logger.warning("Calendly reconcile of workspace %s failed: %s", workspace_id, exc.detail)
         return "failed"
-    _succeeded(state, now, failures)
+    reconcile.succeeded(state, now, failures)
     return "ok"
-
-
-def _claim(workspace_id: int, now: datetime) -> bool:
-    """Take the workspace's next sweep, unless it is backing off or already claimed."""
-    ReconcileState.objects.get_or_create(workspace_id=workspace_id)
-    return bool(
-        ReconcileState.objects.filter(workspace_id=workspace_id)
-        .filter(Q(next_run_at__isnull=True) | Q(next_run_at__lte=now))
-        .update(next_run_at=now + CLAIM_LEASE)
-    )
-
-
-def _window_start(watermark: datetime | None, now: datetime) -> datetime:
-    floor = now - LOOKBACK
-    if watermark is None:
-        return floor
-    return max(min(watermark, now) - OVERLAP, floor)
 
 
 def _apply_all(workspace, account, client, state, events: list[ScheduledEvent], now) -> set[str]:
@@ -154,11 +131,8 @@ def _disagrees(event: ScheduledEvent, held_status: str | None) -> bool:
 def _apply_one(workspace, client, state, event: ScheduledEvent, now) -> bool:
     """Apply one event's invitees unless it is waiting out its back-off; True when it went
     through."""
-    waiting = state.item_failures.get(event.uri)
-    retry_at = _parse(waiting.get("retry_at")) if waiting else None
-    if retry_at is not None and retry_at > now:
-        return False
-    try:
+
+    def apply() -> None:
         for invitee in client.event_invitees(event.uri):
             apply_invitee(
                 workspace=workspace,
@@ -167,45 +141,5 @@ def _apply_one(workspace, client, state, event: ScheduledEvent, now) -> bool:
                 scheduled_event=event,
                 source="reconcile",
             )
-    except ProviderAuthError:
-        raise
-    except Exception as exc:  # one bad event must not stop the others
-        logger.warning("Calendly reconcile could not apply %s: %s", event.uri, exc)
-        count = (waiting or {}).get("failures", 0) + 1
-        state.item_failures[event.uri] = {
-            "failures": count,
-            "retry_at": (now + _backoff(count)).isoformat(),
-            "error": type(exc).__name__,
-        }
-        return False
-    state.item_failures.pop(event.uri, None)
-    return True
 
-
-def _succeeded(state: ReconcileState, now: datetime, failures: set[str]) -> None:
-    # Forget the back-off of events that left the window.
-    state.item_failures = {k: v for k, v in state.item_failures.items() if k in failures}
-    state.consecutive_failures = 0
-    state.last_error = ""
-    _advance(state, now, next_run_at=None)
-
-
-def _failed(state: ReconcileState, now: datetime, message: str) -> None:
-    state.consecutive_failures += 1
-    state.last_error = message[:500]
-    _advance(state, now, next_run_at=now + _backoff(state.consecutive_failures))
-
-
-def _advance(state: ReconcileState, now: datetime, *, next_run_at) -> None:
-    state.watermark = now
-    state.last_run_at = now
-    state.next_run_at = next_run_at
-    state.save()
-
-
-def _backoff(failures: int) -> timedelta:
-    return min(BACKOFF_BASE * 2 ** max(failures - 1, 0), BACKOFF_MAX)
-
-
-def _parse(value) -> datetime | None:
-    return parse_datetime(value) if isinstance(value, str) else None
+    return reconcile.attempt(state, event.uri, now, apply)

@@ -15,30 +15,24 @@ that fails to apply waits its own turn the same way while the others go through.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from celery import shared_task
-from django.db.models import Q
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from booking.models import Appointment as OurAppointment
+from integrations import reconcile
 from integrations.errors import ProviderAuthError, ProviderBadRequest, ProviderError
 from workspaces.models import Workspace
 
 from . import connection
 from .mapping import CANCELED_STATUSES, PROVIDER, AppointmentFacts, apply_appointment
-from .models import ReconcileState
 from .types import Appointment
 
 logger = logging.getLogger(__name__)
 
 LOOKBACK = timedelta(days=2)  # at most this far behind now, whatever the watermark says
-OVERLAP = timedelta(minutes=10)  # re-read a little before the watermark: clocks and lag
 HORIZON = timedelta(days=30)  # "upcoming": what GHL can still change before it happens
-CLAIM_LEASE = timedelta(minutes=15)  # a claimed sweep that never reports back is retried then
-BACKOFF_BASE = timedelta(minutes=5)
-BACKOFF_MAX = timedelta(hours=6)
 MAX_LOOKUPS = 50  # per sweep: our appointments GHL stopped listing, checked one by one
 
 
@@ -48,7 +42,7 @@ def reconcile_all() -> int:
     now = timezone.now()
     enqueued = 0
     for workspace_id in connection.connected_workspace_ids():
-        if _claim(workspace_id, now):
+        if reconcile.claim(provider=PROVIDER, workspace_id=workspace_id, now=now):
             reconcile_workspace.delay(workspace_id)
             enqueued += 1
     return enqueued
@@ -62,9 +56,9 @@ def reconcile_workspace(workspace_id: int) -> str:
     account = connection.find_account(workspace)
     if account is None:
         return "not connected"
-    state, _ = ReconcileState.objects.get_or_create(workspace=workspace)
+    state = reconcile.state_of(provider=PROVIDER, workspace=workspace)
     now = timezone.now()
-    start = _window_start(state.watermark, now)
+    start = reconcile.window_start(state.watermark, now, lookback=LOOKBACK)
     try:
         with connection.client_for(account) as client:
             events = client.events(account.calendar_id, start, now + HORIZON)
@@ -73,28 +67,11 @@ def reconcile_workspace(workspace_id: int) -> str:
     except ProviderError as exc:
         if isinstance(exc, ProviderAuthError):
             connection.mark_needs_reauth(workspace=workspace)
-        _failed(state, now, exc.safe_message)
+        reconcile.failed(state, now, exc.safe_message)
         logger.warning("GHL reconcile of workspace %s failed: %s", workspace_id, exc.detail)
         return "failed"
-    _succeeded(state, now, failures)
+    reconcile.succeeded(state, now, failures)
     return "ok"
-
-
-def _claim(workspace_id: int, now: datetime) -> bool:
-    """Take the workspace's next sweep, unless it is backing off or already claimed."""
-    ReconcileState.objects.get_or_create(workspace_id=workspace_id)
-    return bool(
-        ReconcileState.objects.filter(workspace_id=workspace_id)
-        .filter(Q(next_run_at__isnull=True) | Q(next_run_at__lte=now))
-        .update(next_run_at=now + CLAIM_LEASE)
-    )
-
-
-def _window_start(watermark: datetime | None, now: datetime) -> datetime:
-    floor = now - LOOKBACK
-    if watermark is None:
-        return floor
-    return max(min(watermark, now) - OVERLAP, floor)
 
 
 def _apply_all(workspace, account, state, events: list[Appointment], now) -> set[str]:
@@ -154,25 +131,14 @@ def _look_up(client, appointment: OurAppointment) -> AppointmentFacts | None:
 
 def _apply_one(workspace, account, state, facts: AppointmentFacts, now) -> bool:
     """Apply one appointment unless it is waiting out its back-off; True when it went through."""
-    waiting = state.item_failures.get(facts.appointment_id)
-    retry_at = _parse(waiting.get("retry_at")) if waiting else None
-    if retry_at is not None and retry_at > now:
-        return False
-    try:
-        apply_appointment(workspace=workspace, account=account, facts=facts, source="reconcile")
-    except ProviderAuthError:
-        raise
-    except Exception as exc:  # one bad appointment must not stop the others
-        logger.exception("GHL reconcile could not apply appointment %s", facts.appointment_id)
-        count = (waiting or {}).get("failures", 0) + 1
-        state.item_failures[facts.appointment_id] = {
-            "failures": count,
-            "retry_at": (now + _backoff(count)).isoformat(),
-            "error": type(exc).__name__,
-        }
-        return False
-    state.item_failures.pop(facts.appointment_id, None)
-    return True
+    return reconcile.attempt(
+        state,
+        facts.appointment_id,
+        now,
+        lambda: apply_appointment(
+            workspace=workspace, account=account, facts=facts, source="reconcile"
+        ),
+    )
 
 
 def _facts(event: Appointment) -> AppointmentFacts:
@@ -184,32 +150,3 @@ def _facts(event: Appointment) -> AppointmentFacts:
         start=event.start,
         end=event.end,
     )
-
-
-def _succeeded(state: ReconcileState, now: datetime, failures: set[str]) -> None:
-    # Forget the back-off of appointments that left the window.
-    state.item_failures = {k: v for k, v in state.item_failures.items() if k in failures}
-    state.consecutive_failures = 0
-    state.last_error = ""
-    _advance(state, now, next_run_at=None)
-
-
-def _failed(state: ReconcileState, now: datetime, message: str) -> None:
-    state.consecutive_failures += 1
-    state.last_error = message[:500]
-    _advance(state, now, next_run_at=now + _backoff(state.consecutive_failures))
-
-
-def _advance(state: ReconcileState, now: datetime, *, next_run_at) -> None:
-    state.watermark = now
-    state.last_run_at = now
-    state.next_run_at = next_run_at
-    state.save()
-
-
-def _backoff(failures: int) -> timedelta:
-    return min(BACKOFF_BASE * 2 ** max(failures - 1, 0), BACKOFF_MAX)
-
-
-def _parse(value) -> datetime | None:
-    return parse_datetime(value) if isinstance(value, str) else None

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
 from integrations import inbox
-from integrations.models import Connection, WebhookDelivery
+from integrations.models import Connection, ReconcileState, WebhookDelivery
 
 
 @admin.register(Connection)
@@ -51,3 +51,16 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
             for pk in queryset.values_list("pk", flat=True)
         )
         self.message_user(request, f"Replaying {count} deliveries.", messages.SUCCESS)
+
+
+@admin.register(ReconcileState)
+class ReconcileStateAdmin(admin.ModelAdmin):
+    """How each provider's reconcile sweep stands: which workspaces are backing off and why."""
+
+    list_display = ("workspace", "provider", "last_run_at", "consecutive_failures", "next_run_at")
+    list_filter = ("provider",)
+    search_fields = ("workspace__name", "last_error")
+    readonly_fields = [f.name for f in ReconcileState._meta.concrete_fields if f.name != "id"]
+
+    def has_add_permission(self, request):
+        return False

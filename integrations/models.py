@@ -121,3 +121,33 @@ class WebhookDelivery(models.Model):
     @property
     def is_replayable(self) -> bool:
         return self.state in self.REPLAYABLE
+
+
+class ReconcileState(models.Model):
+    """Where one provider's reconcile sweep of one workspace stands (``integrations.reconcile``),
+    so a failing workspace backs off and the sweep always moves on."""
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="reconcile_states"
+    )
+    provider = models.CharField(max_length=30)
+    # The end of the last sweep's look-back: the next sweep starts here, whatever happened.
+    watermark = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    next_run_at = models.DateTimeField(null=True, blank=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)  # a safe message, never a token
+    # Item id (a GHL appointment id, a Calendly event URI) → {"failures": n, "retry_at": iso}:
+    # one bad item waits its own turn.
+    item_failures = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "provider"], name="reconcile_state_unique")
+        ]
+        indexes = [models.Index(fields=["next_run_at"], name="reconcile_next_run")]
+
+    def __str__(self):
+        failures = self.consecutive_failures
+        return f"{self.provider} reconcile of {self.workspace_id} ({failures} failures)"

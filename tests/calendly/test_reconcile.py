@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from booking.models import Appointment
 from calendly import tasks
-from calendly.models import ReconcileState
+from integrations.models import ReconcileState
 from tests.calendly.helpers import STRATEGY
 from tests.factories import LeadFactory
 from workspaces.models import Lead
@@ -43,7 +43,7 @@ def book(sandbox, lead, hours, **extra):
 
 
 def state_of(workspace):
-    return ReconcileState.objects.get(workspace=workspace)
+    return ReconcileState.objects.get(workspace=workspace, provider="calendly")
 
 
 def test_a_missed_booking_is_repaired_with_source_reconcile(workspace, sandbox, lead):
@@ -151,4 +151,6 @@ def test_one_bad_event_waits_its_turn_while_the_others_go_through(workspace, san
 
 def test_reconcile_all_takes_each_connected_workspace_once(workspace, sandbox):
     assert tasks.reconcile_all() == 1
-    assert ReconcileState.objects.get(workspace=workspace).last_run_at is not None
+    assert (
+        ReconcileState.objects.get(workspace=workspace, provider="calendly").last_run_at is not None
+    )

@@ -10,7 +10,8 @@ from booking.matching import remember_identity
 from booking.models import Appointment
 from ghl import tasks
 from ghl.client import GhlClient
-from ghl.models import ReconcileState
+from integrations import reconcile
+from integrations.models import ReconcileState
 from integrations.providers import BookingRef
 from tests.factories import LeadFactory
 from tests.ghl.conftest import APPOINTMENT, CALENDAR, CONTACT, ghl_error
@@ -47,7 +48,7 @@ def event(id=APPOINTMENT, status="confirmed", days=3, contact=CONTACT):
 
 
 def state(workspace):
-    return ReconcileState.objects.get(workspace=workspace)
+    return ReconcileState.objects.get(workspace=workspace, provider="ghl")
 
 
 def test_a_booking_missed_by_webhooks_is_recorded_with_source_reconcile(
@@ -110,7 +111,9 @@ def test_a_failing_workspace_backs_off_and_still_advances_its_watermark(api, con
     tasks.reconcile_all()  # the next beat, right away: still backing off
     assert route.call_count == calls_after_first
 
-    ReconcileState.objects.filter(workspace=workspace).update(next_run_at=timezone.now())
+    ReconcileState.objects.filter(workspace=workspace, provider="ghl").update(
+        next_run_at=timezone.now()
+    )
     tasks.reconcile_all()
     second = state(workspace)
     assert second.consecutive_failures == 2
@@ -119,7 +122,9 @@ def test_a_failing_workspace_backs_off_and_still_advances_its_watermark(api, con
 
 
 def test_a_recovered_workspace_clears_its_back_off(api, connected, workspace, known_lead):
-    ReconcileState.objects.create(workspace=workspace, consecutive_failures=3, last_error="x")
+    ReconcileState.objects.create(
+        workspace=workspace, provider="ghl", consecutive_failures=3, last_error="x"
+    )
     api.get("/calendars/events").respond(json={"events": [event()]})
     tasks.reconcile_all()
     recovered = state(workspace)
@@ -147,7 +152,7 @@ def test_one_bad_appointment_waits_its_turn_while_the_others_go_through(
     monkeypatch.setattr(tasks, "apply_appointment", flaky)
 
     tasks.reconcile_all()
-    ReconcileState.objects.filter(workspace=workspace).update(next_run_at=None)
+    ReconcileState.objects.filter(workspace=workspace, provider="ghl").update(next_run_at=None)
     tasks.reconcile_all()
 
     assert Appointment.objects.filter(external_id="good-1").exists()
@@ -168,7 +173,11 @@ def test_a_revoked_token_backs_off_and_marks_the_connection(
 
 def test_the_window_starts_at_the_watermark_but_never_too_far_back():
     now = timezone.now()
-    assert tasks._window_start(None, now) == now - tasks.LOOKBACK
-    assert tasks._window_start(now - dt.timedelta(days=30), now) == now - tasks.LOOKBACK
+
+    def start(watermark):
+        return reconcile.window_start(watermark, now, lookback=tasks.LOOKBACK)
+
+    assert start(None) == now - tasks.LOOKBACK
+    assert start(now - dt.timedelta(days=30)) == now - tasks.LOOKBACK
     recent = now - dt.timedelta(minutes=5)
-    assert tasks._window_start(recent, now) == recent - tasks.OVERLAP
+    assert start(recent) == recent - reconcile.OVERLAP

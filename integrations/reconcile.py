@@ -1,0 +1,110 @@
+"""The bookkeeping of a provider's reconcile sweep, the same for every provider.
+
+A sweep re-reads a workspace's bookings at the provider and repairs what missed webhooks left
+out. Its failures must never make it repeat itself every run (DOMAIN.md, Lessons), so:
+
+- ``claim`` takes a workspace's next sweep with one conditional UPDATE, unless the workspace is
+  backing off or another sweep holds it (a lease, in case that one never reports back);
+- the watermark always advances, whatever happened, and the next sweep starts from it
+  (``window_start``), a little before it and never further back than the provider's look-back;
+- a workspace whose sweep fails waits longer each time (5 min, 10, 20… up to 6 h);
+- one item (an appointment, a scheduled event) that fails to apply waits its own turn the same
+  way while the others go through (``attempt``).
+
+Each provider app keeps its own listing and mapping (``ghl.tasks``, ``calendly.tasks``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from django.db.models import Q
+from django.utils.dateparse import parse_datetime
+
+from integrations.errors import ProviderAuthError
+from integrations.models import ReconcileState
+
+logger = logging.getLogger(__name__)
+
+OVERLAP = timedelta(minutes=10)  # re-read a little before the watermark: clocks and lag
+CLAIM_LEASE = timedelta(minutes=15)  # a claimed sweep that never reports back is retried then
+BACKOFF_BASE = timedelta(minutes=5)
+BACKOFF_MAX = timedelta(hours=6)
+
+
+def claim(*, provider: str, workspace_id: int, now: datetime) -> bool:
+    """Take the workspace's next sweep, unless it is backing off or already claimed."""
+    ReconcileState.objects.get_or_create(provider=provider, workspace_id=workspace_id)
+    return bool(
+        ReconcileState.objects.filter(provider=provider, workspace_id=workspace_id)
+        .filter(Q(next_run_at__isnull=True) | Q(next_run_at__lte=now))
+        .update(next_run_at=now + CLAIM_LEASE)
+    )
+
+
+def state_of(*, provider: str, workspace) -> ReconcileState:
+    state, _ = ReconcileState.objects.get_or_create(provider=provider, workspace=workspace)
+    return state
+
+
+def window_start(watermark: datetime | None, now: datetime, *, lookback: timedelta) -> datetime:
+    floor = now - lookback
+    if watermark is None:
+        return floor
+    return max(min(watermark, now) - OVERLAP, floor)
+
+
+def attempt(state: ReconcileState, key: str, now: datetime, apply: Callable[[], object]) -> bool:
+    """Run ``apply`` for one item unless it is waiting out its back-off; True when it went
+    through. A refused token travels up (the whole sweep fails); any other error is this
+    item's, remembered with its own back-off."""
+    waiting = state.item_failures.get(key)
+    retry_at = _parse(waiting.get("retry_at")) if waiting else None
+    if retry_at is not None and retry_at > now:
+        return False
+    try:
+        apply()
+    except ProviderAuthError:
+        raise
+    except Exception as exc:  # one bad item must not stop the others
+        logger.warning("%s reconcile could not apply %s: %r", state.provider, key, exc)
+        count = (waiting or {}).get("failures", 0) + 1
+        state.item_failures[key] = {
+            "failures": count,
+            "retry_at": (now + backoff(count)).isoformat(),
+            "error": type(exc).__name__,
+        }
+        return False
+    state.item_failures.pop(key, None)
+    return True
+
+
+def succeeded(state: ReconcileState, now: datetime, failures: set[str]) -> None:
+    # Forget the back-off of items that left the window.
+    state.item_failures = {k: v for k, v in state.item_failures.items() if k in failures}
+    state.consecutive_failures = 0
+    state.last_error = ""
+    _advance(state, now, next_run_at=None)
+
+
+def failed(state: ReconcileState, now: datetime, message: str) -> None:
+    state.consecutive_failures += 1
+    state.last_error = message[:500]
+    _advance(state, now, next_run_at=now + backoff(state.consecutive_failures))
+
+
+def backoff(failures: int) -> timedelta:
+    return min(BACKOFF_BASE * 2 ** max(failures - 1, 0), BACKOFF_MAX)
+
+
+def _advance(state: ReconcileState, now: datetime, *, next_run_at) -> None:
+    state.watermark = now
+    state.last_run_at = now
+    state.next_run_at = next_run_at
+    state.save()
+
+
+def _parse(value) -> datetime | None:
+    return parse_datetime(value) if isinstance(value, str) else None
