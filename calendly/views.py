@@ -15,15 +15,13 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import RequestDataTooBig
-from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from integrations import connections, inbox, selectors
+from integrations import connections, inbox, selectors, webhooks
 from integrations.errors import ProviderError
 from workspaces.access import ADMINS, get_workspace_for, workspace_view
 from workspaces.models import Workspace
@@ -36,36 +34,17 @@ from .signatures import SIGNATURE_HEADER, SignatureError, verify
 logger = logging.getLogger(__name__)
 
 PROVIDER = "calendly"
-MAX_BODY_BYTES = 256 * 1024
-RETRY_AFTER_SECONDS = "60"
-
-
-class Refused(Exception):
-    def __init__(self, status: int, reason: str):
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
+KEPT_HEADERS = ("Content-Type", "User-Agent", SIGNATURE_HEADER)
 
 
 @csrf_exempt
 @require_POST
+@webhooks.guarded(provider="Calendly", unavailable_status=503)  # Calendly retries any non-2xx
 def webhook(request: HttpRequest, workspace_id) -> JsonResponse:
-    try:
-        return _handle(request, workspace_id)
-    except Refused as exc:
-        return _answer(exc.status, exc.reason)
-    except DatabaseError:
-        logger.exception("Calendly webhook for %s could not be stored", workspace_id)
-        response = _answer(503, "cannot store the delivery right now; retry")
-        response["Retry-After"] = RETRY_AFTER_SECONDS
-        return response
-
-
-def _handle(request: HttpRequest, workspace_id) -> JsonResponse:
     workspace, stored = selectors.webhook_target(workspace_id=workspace_id, provider=PROVIDER)
     if workspace is None:
-        raise Refused(404, "unknown workspace")
-    body = _read_body(request)
+        raise webhooks.Refused(404, "unknown workspace")
+    body = webhooks.read_body(request)
     _authenticate(request, workspace, body, key=connection.signing_key_of(stored))
     try:
         event = parse_event(body)
@@ -74,34 +53,19 @@ def _handle(request: HttpRequest, workspace_id) -> JsonResponse:
             provider=PROVIDER,
             workspace=workspace,
             body=body,
-            headers=_headers(request),
+            headers=webhooks.kept_headers(request, KEPT_HEADERS),
             error=exc.reason,
         )
-        raise Refused(400, exc.reason) from None
+        raise webhooks.Refused(400, exc.reason) from None
     _, created = inbox.accept_delivery(
         provider=PROVIDER,
         workspace=workspace,
         dedupe_key=event.dedupe_key,
         event=event.event,
         body=body,
-        headers=_headers(request),
+        headers=webhooks.kept_headers(request, KEPT_HEADERS),
     )
-    return _answer(200, "stored" if created else "duplicate")
-
-
-def _read_body(request: HttpRequest) -> bytes:
-    declared = request.META.get("CONTENT_LENGTH") or "0"
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise Refused(413, "body too large")
-    try:
-        body = request.body
-    except RequestDataTooBig:
-        raise Refused(413, "body too large") from None
-    if len(body) > MAX_BODY_BYTES:
-        raise Refused(413, "body too large")
-    if not body:
-        raise Refused(400, "empty body")  # nothing to verify or keep
-    return body
+    return webhooks.answer(200, "stored" if created else "duplicate")
 
 
 def _authenticate(request: HttpRequest, workspace: Workspace, body: bytes, *, key: str) -> None:
@@ -113,16 +77,7 @@ def _authenticate(request: HttpRequest, workspace: Workspace, body: bytes, *, ke
         connections.record_rejected_delivery(
             workspace=workspace, provider=PROVIDER, reason=exc.reason
         )
-        raise Refused(401, exc.reason) from None
-
-
-def _headers(request: HttpRequest) -> dict[str, str]:
-    keep = ("Content-Type", "User-Agent", SIGNATURE_HEADER)
-    return {name: request.headers[name][:500] for name in keep if name in request.headers}
-
-
-def _answer(status: int, reason: str) -> JsonResponse:
-    return JsonResponse({"ok": 200 <= status < 300, "detail": reason}, status=status)
+        raise webhooks.Refused(401, exc.reason) from None
 
 
 # The card's buttons (workspace admins only; each is safe to click twice)

@@ -10,13 +10,12 @@ from __future__ import annotations
 import hashlib
 import logging
 
-from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from integrations import selectors
+from integrations import selectors, webhooks
 from workspaces.access import ADMINS, workspace_view
 from workspaces.models import Workspace
 
@@ -40,36 +39,17 @@ from .signatures import (
 
 logger = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 256 * 1024
-RETRY_AFTER_SECONDS = "60"
-
-
-class Refused(Exception):
-    def __init__(self, status: int, reason: str):
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
+KEPT_HEADERS = ("Content-Type", "User-Agent", SIGNATURE_HEADER)  # never the workflow secret
 
 
 @csrf_exempt
 @require_POST
+@webhooks.guarded(provider="GHL", unavailable_status=429)  # GHL retries only a 429
 def webhook(request: HttpRequest, workspace_id) -> JsonResponse:
-    try:
-        return _handle(request, workspace_id)
-    except Refused as exc:
-        return _answer(exc.status, exc.reason)
-    except DatabaseError:
-        logger.exception("GHL webhook for %s could not be stored", workspace_id)
-        response = _answer(429, "cannot store the delivery right now; retry")
-        response["Retry-After"] = RETRY_AFTER_SECONDS
-        return response
-
-
-def _handle(request: HttpRequest, workspace_id) -> JsonResponse:
     workspace, stored = selectors.webhook_target(workspace_id=workspace_id, provider="ghl")
     if workspace is None:
-        raise Refused(404, "unknown workspace")
-    body = _read_body(request)
+        raise webhooks.Refused(404, "unknown workspace")
+    body = webhooks.read_body(request)
     secret = connection.workflow_secret_of(stored)
     mode = _authenticate(request, workspace, body, secret=secret)
     try:
@@ -77,30 +57,22 @@ def _handle(request: HttpRequest, workspace_id) -> JsonResponse:
         dedupe_key, event_type = _identify(mode, data, body)
     except PayloadError as exc:
         connection.record_failed_delivery(
-            workspace=workspace, mode=mode, body=body, headers=_headers(request), error=exc.reason
+            workspace=workspace,
+            mode=mode,
+            body=body,
+            headers=webhooks.kept_headers(request, KEPT_HEADERS),
+            error=exc.reason,
         )
-        raise Refused(400, exc.reason) from None
+        raise webhooks.Refused(400, exc.reason) from None
     created = connection.store_delivery(
         workspace=workspace,
         mode=mode,
         dedupe_key=dedupe_key,
         event_type=event_type,
         body=body,
-        headers=_headers(request),
+        headers=webhooks.kept_headers(request, KEPT_HEADERS),
     )
-    return _answer(200, "stored" if created else "duplicate")
-
-
-def _read_body(request: HttpRequest) -> bytes:
-    declared = request.META.get("CONTENT_LENGTH") or "0"
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise Refused(413, "body too large")
-    body = request.body
-    if len(body) > MAX_BODY_BYTES:
-        raise Refused(413, "body too large")
-    if not body:
-        raise Refused(400, "empty body")
-    return body
+    return webhooks.answer(200, "stored" if created else "duplicate")
 
 
 def _authenticate(request: HttpRequest, workspace: Workspace, body: bytes, *, secret: str) -> str:
@@ -119,8 +91,8 @@ def _authenticate(request: HttpRequest, workspace: Workspace, body: bytes, *, se
         verify_marketplace_signature(body, signature)
     except SignatureError as exc:
         connection.count_refused(workspace=workspace, reason=exc.reason)
-        raise Refused(401, exc.reason) from None
-    raise Refused(401, "not authenticated")  # pragma: no cover - verify raised above
+        raise webhooks.Refused(401, exc.reason) from None
+    raise webhooks.Refused(401, "not authenticated")  # pragma: no cover - verify raised above
 
 
 def _identify(mode: str, data, body: bytes) -> tuple[str, str]:
@@ -138,16 +110,6 @@ def _identify(mode: str, data, body: bytes) -> tuple[str, str]:
 def _type_of(data) -> str:
     value = data.get("type")
     return value[:64] if isinstance(value, str) else ""
-
-
-def _headers(request: HttpRequest) -> dict[str, str]:
-    """Headers worth keeping with the delivery; never the workflow secret."""
-    keep = ("Content-Type", "User-Agent", SIGNATURE_HEADER)
-    return {name: request.headers[name][:500] for name in keep if name in request.headers}
-
-
-def _answer(status: int, reason: str) -> JsonResponse:
-    return JsonResponse({"ok": 200 <= status < 300, "detail": reason}, status=status)
 
 
 @require_POST
