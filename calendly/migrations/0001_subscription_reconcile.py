@@ -31,21 +31,4 @@ class Migration(migrations.Migration):
                 ('workspace', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='calendly_subscription', to='workspaces.workspace')),
             ],
         ),
-        migrations.CreateModel(
-            name='ReconcileState',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('watermark', models.DateTimeField(blank=True, null=True)),
-                ('consecutive_failures', models.PositiveIntegerField(default=0)),
-                ('next_run_at', models.DateTimeField(blank=True, null=True)),
-                ('last_run_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.CharField(blank=True, max_length=500)),
-                ('item_failures', models.JSONField(blank=True, default=dict)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('workspace', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='calendly_reconcile_state', to='workspaces.workspace')),
-            ],
-            options={
-                'indexes': [models.Index(fields=['next_run_at'], name='calendly_reconcile_next_run')],
-            },
-        ),
     ]
