@@ -6,16 +6,15 @@ Calendly. A test about something only some calendars do runs against those only.
 """
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection
 
 from booking import autobook
 from booking.models import Appointment, AutoBookOutcome, BookingAttempt, Offer
 from booking.tasks import auto_book, resolve_unknown_attempts
 from integrations.errors import ProviderAuthError, ProviderUnavailable, SlotTaken
 from tests.factories import AppointmentFactory
+from tests.support.concurrency import run_at_once
 from workspaces.models import Lead
 
 from .conftest import (
@@ -380,31 +379,10 @@ def test_a_counter_proposal_that_is_not_free_goes_to_a_setter(lead, offer, booki
 # --- races ------------------------------------------------------------------------------------
 
 
-def _run_at_once(targets):
-    barrier = threading.Barrier(len(targets))
-    errors = []
-
-    def run(target):
-        try:
-            barrier.wait()
-            target()
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(t,)) for t in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors, errors
-
-
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_runs_for_one_reply_book_once(lead, offer, booking_provider_env):
     message = reply(lead, ACCEPT_TUESDAY)
-    _run_at_once([lambda: auto_book(message.pk)] * 20)
+    run_at_once([lambda: auto_book(message.pk)] * 20)
     assert booking_provider_env.book_calls() == 1
     assert booking_provider_env.booked_count() == 1
     assert Appointment.objects.filter(lead=lead).count() == 1
@@ -415,7 +393,7 @@ def test_twenty_concurrent_runs_for_one_reply_book_once(lead, offer, booking_pro
 def test_two_replies_accepting_different_times_at_once_book_once(lead, offer, booking_provider_env):
     first = reply(lead, "Option 1 works for me")
     second = reply(lead, ACCEPT_TUESDAY)
-    _run_at_once([lambda: auto_book(first.pk), lambda: auto_book(second.pk)] * 10)
+    run_at_once([lambda: auto_book(first.pk), lambda: auto_book(second.pk)] * 10)
     assert booking_provider_env.booked_count() == 1
     assert booking_provider_env.book_calls() == 1
     assert Appointment.objects.filter(lead=lead).count() == 1

@@ -9,11 +9,9 @@ meeting, nudges 1 and 3 days after we contact a lead, a no-show message (+15 min
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 import time_machine
-from django.db import connection
 
 from booking import lifecycle
 from followups.models import Enrollment, OutboundMessage, Task
@@ -128,28 +126,6 @@ def open_tasks(lead, kind=None) -> list[Task]:
     if kind:
         qs = qs.filter(kind=kind)
     return list(qs)
-
-
-def run_at_once(targets):
-    """Run each callable in its own thread (its own database connection), all released at once."""
-    barrier = threading.Barrier(len(targets))
-    errors = []
-
-    def run(target):
-        try:
-            barrier.wait()
-            target()
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(t,)) for t in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors, errors
 
 
 @pytest.fixture

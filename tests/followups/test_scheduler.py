@@ -10,8 +10,9 @@ from followups import authoring, hooks, services
 from followups.models import Enrollment, OutboundMessage, SentStep, Sequence, Task
 from followups.scheduler import run_due_steps
 from tests.factories import LeadFactory, SequenceFactory, StepFactory
+from tests.support.concurrency import run_at_once
 
-from .conftest import DAY, HOUR, MEETING, NOW, book, enrollment, messages_to, run_at_once
+from .conftest import DAY, HOUR, MEETING, NOW, book, enrollment, messages_to
 
 pytestmark = pytest.mark.django_db
 

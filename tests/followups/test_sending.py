@@ -12,8 +12,9 @@ from followups.models import OutboundMessage
 from followups.tasks import send_due_steps, send_message
 from integrations.errors import ProviderBadRequest, ProviderRateLimited, ProviderUnavailable
 from tests.factories import LeadFactory
+from tests.support.concurrency import run_at_once
 
-from .conftest import DAY, MEETING, NOW, book, cancel, run_at_once
+from .conftest import DAY, MEETING, NOW, book, cancel
 
 pytestmark = pytest.mark.django_db
 

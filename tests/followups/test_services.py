@@ -4,9 +4,10 @@ import pytest
 
 from followups import hooks, services
 from followups.models import Enrollment, OutboundMessage, Task
+from tests.support.concurrency import run_at_once
 from workspaces.models import AuditEvent, Lead
 
-from .conftest import book, run_at_once
+from .conftest import book
 
 pytestmark = pytest.mark.django_db
 
