@@ -161,12 +161,18 @@ def _details(changes: dict) -> list[str]:
     lines = []
     for key, value in changes.items():
         if key == "config" and isinstance(value, dict):
-            lines += [f"{k}: {_pair(v)}" for k, v in value.items()]
+            # "" and None both read as nothing: a setting that went from one to the other
+            # changed nothing a person would see.
+            lines += [f"{k}: {_pair(v)}" for k, v in value.items() if not _looks_unchanged(v)]
         elif key == "secrets_changed":
             lines.append(f"secrets changed: {', '.join(value)}")
         else:
             lines.append(f"{key.replace('_', ' ')}: {_pair(value)}")
     return lines
+
+
+def _looks_unchanged(value) -> bool:
+    return isinstance(value, list) and len(value) == 2 and _show(value[0]) == _show(value[1])
 
 
 def _pair(value) -> str:

@@ -250,10 +250,15 @@ def test_saving_a_working_connection_again_is_a_change_of_settings_shown_compact
         workspace=workspace,
         provider=fake.NAME,
         secrets={"api_token": fake.TOKEN},
-        config={"account": "casey@agency.example", "calendars": [{"id": "a"}, {"id": "b"}]},
+        config={
+            "account": "casey@agency.example",
+            "calendars": [{"id": "a"}, {"id": "b"}],
+            "calendar_name": "",  # from nothing to empty: nothing a person would see changed
+        },
         display_name="casey@agency.example",
         token_hint=fake.TOKEN,
     )
     html = admin_client.get(tab(workspace)).content.decode()
     assert "Changed settings" in html and "calendars: — → 2 items" in html
     assert "{&#x27;id&#x27;" not in html  # no raw Python list in the audit log
+    assert "calendar_name" not in html
