@@ -106,8 +106,15 @@ def _check_missing(workspace, account, client, state, events, start, now) -> set
     )
     failed = set()
     for appointment in ours:
-        facts = _look_up(client, appointment)
-        if facts is not None and not _apply_one(workspace, account, state, facts, now):
+        # The look-up is part of the item: one that GHL can't answer waits its own turn.
+        def repair(appointment=appointment) -> None:
+            facts = _look_up(client, appointment)
+            if facts is not None:
+                apply_appointment(
+                    workspace=workspace, account=account, facts=facts, source="reconcile"
+                )
+
+        if not reconcile.attempt(state, appointment.external_id, now, repair):
             failed.add(appointment.external_id)
     return failed
 
