@@ -271,8 +271,11 @@ def inspect(*, token: str, event_type: str = "", field: str = "event_type") -> V
     )
 
 
-def verify(*, token: str, event_type: str = "", field: str = "event_type") -> Verified:
-    """``inspect`` for a form: every refusal becomes an ``InvalidSetting`` on its field."""
+def verify(
+    *, token: str, event_type: str = "", field: str = "event_type", oauth: bool = False
+) -> Verified:
+    """``inspect`` for a form: every refusal becomes an ``InvalidSetting`` on its field, in
+    words that fit how the token came (pasted, or from the OAuth sign-in)."""
     if not token:
         raise InvalidSetting(
             "Paste a Calendly personal access token, or connect with Calendly.",
@@ -281,14 +284,19 @@ def verify(*, token: str, event_type: str = "", field: str = "event_type") -> Ve
     try:
         verified = inspect(token=token, event_type=event_type, field=field)
     except ProviderAuthError:
+        again = (
+            "use “Connect with Calendly” again"
+            if oauth
+            else "create a new personal access token in Calendly (Integrations → API & webhooks) "
+            "and paste it here"
+        )
         raise InvalidSetting(
-            "Calendly refused this token (revoked, expired or mistyped): create a new personal "
-            "access token in Calendly (Integrations → API & webhooks) and paste it here.",
+            f"Calendly refused this token (revoked, expired or mistyped): {again}.",
             field=ACCESS_TOKEN,
         ) from None
     except ProviderPermissionError as exc:
         raise InvalidSetting(
-            scopes_message(exc.missing_scopes or ("users:read", "event_types:read")),
+            scopes_message(exc.missing_scopes or ("users:read", "event_types:read"), oauth=oauth),
             field=ACCESS_TOKEN,
         ) from None
     if verified.event_type_error is not None:
@@ -368,7 +376,7 @@ def connect_oauth(*, workspace: Workspace, tokens: OAuthTokens, actor=None, acto
     previous = ""
     if stored is not None and stored.status != Connection.Status.DISCONNECTED:
         previous = stored.config.get("event_type_uri", "")
-    verified = verify(token=tokens.access_token)
+    verified = verify(token=tokens.access_token, oauth=True)
     chosen = next(
         (t for t in verified.event_types if t.uri == previous and t.active and not t.deleted_at),
         None,

@@ -328,3 +328,16 @@ def _event_type(scheduling_url, **extra):
             **extra,
         }
     )
+
+
+def test_a_token_calendly_refuses_right_after_sign_in_asks_to_sign_in_again(
+    admin_client, workspace, oauth
+):
+    oauth.fail("GET", "/users/me", 401)
+
+    _, response = sign_in(admin_client, workspace, oauth)
+
+    page = admin_client.get(response["Location"]).content.decode()
+    assert "Calendly was not connected" in page
+    assert "use “Connect with Calendly” again" in page
+    assert "refused this token (revoked, expired or mistyped): create" not in page
