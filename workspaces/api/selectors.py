@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
 
 from workspaces.models import Membership, Workspace
 
@@ -33,8 +34,11 @@ def member_emails(workspace: Workspace) -> dict[str, list[str]]:
 
 
 def webhook_urls(workspace: Workspace) -> dict[str, str]:
+    """Where each booking provider must send this workspace's webhooks: every provider app
+    names its webhook URL ``<provider>_webhook``, taking the workspace's public id."""
     base = settings.PUBLIC_BASE_URL
     return {
-        "calendly": f"{base}/webhooks/calendly/{workspace.public_id}/",
-        "ghl": f"{base}/webhooks/ghl/{workspace.public_id}/",
+        provider: base
+        + reverse(f"{provider}_webhook", kwargs={"workspace_id": workspace.public_id})
+        for provider in Workspace.Provider.values
     }
