@@ -7,7 +7,7 @@ import uuid
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from django.db import OperationalError
+from django.db import connection as db
 from django.urls import reverse
 
 from booking.matching import remember_identity
@@ -198,16 +198,22 @@ def test_an_unknown_workspace_is_404(client, private_key, inbox):
     assert signed(client, url, private_key, body).status_code == 404
 
 
-def test_a_database_that_cannot_store_answers_429_so_ghl_retries(
-    client, url, private_key, inbox, monkeypatch
-):
-    def unavailable(**kwargs):
-        raise OperationalError("could not connect to server")
+def test_a_database_that_cannot_store_answers_429_so_ghl_retries(client, url, private_key, inbox):
+    with db.cursor() as cursor:  # a real database failure, as a full disk raises it
+        cursor.execute(
+            "CREATE FUNCTION refuse_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "RAISE EXCEPTION 'could not extend file' USING ERRCODE = '53100'; END $$"
+        )
+        cursor.execute(
+            "CREATE TRIGGER refuse_insert BEFORE INSERT ON integrations_webhookdelivery "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_insert()"
+        )
 
-    monkeypatch.setattr("integrations.inbox.accept_delivery", unavailable)
     response = signed(client, url, private_key, fixture_bytes("appointment_webhook.json"))
-    assert response.status_code == 429
+
+    assert response.status_code == 429  # GHL retries only a 429
     assert response["Retry-After"]
+    assert not WebhookDelivery.objects.exists()
 
 
 def test_a_body_over_the_limit_is_refused(client, url, private_key, inbox):
