@@ -37,6 +37,7 @@ from integrations.models import Connection
 from workspaces.models import Workspace
 
 from .client import WRITE_PROBES, CalendlyClient, refresh_token
+from .models import Subscription
 from .types import EventType, OAuthTokens, User
 
 logger = logging.getLogger(__name__)
@@ -200,8 +201,6 @@ def workspace_ids_with_credentials() -> list[int]:
 
 def status(workspace: Workspace) -> dict[str, Any]:
     """What the card and the admin API show; never a secret, only the token's last four."""
-    from .models import Subscription
-
     stored = _load(workspace)
     live = stored is not None and stored.status != Connection.Status.DISCONNECTED
     config = stored.config if live else {}
@@ -465,8 +464,19 @@ def _store(
             error=CHOOSE_EVENT_TYPE,
             actor_label=actor_label or "system",
         )
+    _expect_subscription(workspace)
     transaction.on_commit(partial(_enqueue_subscription, workspace.pk))
     return conn
+
+
+def _expect_subscription(workspace: Workspace) -> None:
+    """Until the task has made it, a subscription that doesn't exist yet is "being set up",
+    not "never created": the card and the admin API answer before a worker has run."""
+    Subscription.objects.get_or_create(workspace=workspace)
+    Subscription.objects.filter(
+        workspace=workspace,
+        state__in=(Subscription.State.NEVER, Subscription.State.REMOVED),
+    ).update(state=Subscription.State.PENDING)
 
 
 def _enqueue_subscription(workspace_id: int) -> None:

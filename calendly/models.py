@@ -13,6 +13,7 @@ class Subscription(models.Model):
 
     class State(models.TextChoices):
         NEVER = "never", "Never created"
+        PENDING = "pending", "Being set up"
         ACTIVE = "active", "Active"
         DISABLED = "disabled", "Disabled by Calendly"
         MISSING = "missing", "Missing at Calendly"

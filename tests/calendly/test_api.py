@@ -49,6 +49,24 @@ def test_put_with_a_token_and_a_booking_link_connects(api, workspace, calendly_s
     assert after["secrets_stored"] == ["access_token", "webhook_signing_key"]  # names only
 
 
+def test_before_a_worker_has_made_the_subscription_it_reads_as_being_set_up(
+    api, workspace, calendly_sandbox, admin_client
+):
+    # No on_commit(): the subscription task has not run yet, as when the PUT is answered
+    # before a worker picks the task up.
+    response = put(
+        api,
+        workspace,
+        access_token=calendly_sandbox.token,
+        event_type=calendly_sandbox.booking_link(),
+    )
+
+    assert response.json()["subscription"]["state"] == "pending"
+    card = admin_client.get(f"/w/{workspace.public_id}/integrations/").content.decode()
+    assert "being set up" in card
+    assert calendly_sandbox.subscriptions() == []
+
+
 def test_put_twice_is_one_connection_and_one_subscription(
     api, workspace, calendly_sandbox, on_commit
 ):
