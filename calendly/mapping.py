@@ -31,6 +31,7 @@ from booking.matching import Invitee as Person
 from booking.matching import match_lead
 from booking.models import Appointment, BookingAttempt
 from integrations.errors import ProviderError
+from integrations.models import WebhookDelivery
 from integrations.providers import BookingRef
 from workspaces.models import Lead, Workspace
 
@@ -48,7 +49,9 @@ from .types import Invitee, ScheduledEvent
 logger = logging.getLogger(__name__)
 
 PROVIDER = "calendly"
-PROCESSED, IGNORED, UNMATCHED = "processed", "ignored", "unmatched"
+# The inbox's final states a mapper may answer (integrations.inbox records them).
+_State = WebhookDelivery.State
+PROCESSED, IGNORED, UNMATCHED = _State.PROCESSED, _State.IGNORED, _State.UNMATCHED
 IN_FLIGHT = (BookingAttempt.State.PENDING, BookingAttempt.State.UNKNOWN)
 
 

@@ -24,6 +24,7 @@ from booking import inbox, lifecycle
 from booking.matching import Invitee, match_lead
 from booking.models import Appointment as OurAppointment
 from integrations.errors import ProviderError
+from integrations.models import WebhookDelivery
 from workspaces.models import Lead, Workspace
 
 from . import connection
@@ -40,7 +41,9 @@ from .payloads import (
 logger = logging.getLogger(__name__)
 
 PROVIDER = "ghl"
-PROCESSED, IGNORED, UNMATCHED = "processed", "ignored", "unmatched"
+# The inbox's final states a mapper may answer (integrations.inbox records them).
+_State = WebhookDelivery.State
+PROCESSED, IGNORED, UNMATCHED = _State.PROCESSED, _State.IGNORED, _State.UNMATCHED
 MARKETPLACE, WORKFLOW = "marketplace", "workflow"
 BOOKED_STATUSES = frozenset({"new", "confirmed", ""})
 CANCELED_STATUSES = frozenset({"cancelled", "canceled", "invalid"})
