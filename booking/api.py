@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 from rest_framework_api_key.models import APIKey
 
 from booking import offers
-from booking.inbox import receive_message
+from booking.inbound import receive_message
 from booking.models import Appointment
 from booking.serializers import (
     AppointmentFilterSerializer,

@@ -2,7 +2,7 @@
 
 The promise is that auto-booking never books the wrong time and never books twice. So:
 
-- the reply is read by ``booking.replies.read_reply`` (a pure function) and only a high-confidence
+- the reply is read by ``booking.reading.read_reply`` (a pure function) and only a high-confidence
   acceptance of exactly one offered time goes on;
 - the gates of DOMAIN.md run in order; the first that fails books nothing and opens an
   ``auto_book_blocked`` task naming the gate and the reason (``GateFailed``);
@@ -147,7 +147,7 @@ def _handle(message: InboundMessage, now: datetime) -> Result:
 
 
 def _read(message: InboundMessage, offer: Offer | None, zone):
-    from booking.replies import OfferedTime, read_reply
+    from booking.reading import OfferedTime, read_reply
 
     offered = (
         [OfferedTime(index=s.index, start=s.start_at) for s in offer.slots.all()] if offer else []
@@ -191,7 +191,7 @@ def _gate_lead(lead: Lead, *, task: bool) -> None:
 
 
 def _gate_reply(reading, offer: Offer | None) -> OfferedSlot:
-    from booking.replies import HIGH_CONFIDENCE
+    from booking.reading import HIGH_CONFIDENCE
 
     if reading.kind != "accept":
         reason = _NOT_ACCEPTANCES.get(reading.kind, f"The reply was read as “{reading.kind}”.")

@@ -20,7 +20,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from booking import inbox, lifecycle
+from booking import inbound, lifecycle
 from booking.matching import Invitee, match_lead
 from booking.models import Appointment as OurAppointment
 from integrations.errors import ProviderError
@@ -269,7 +269,7 @@ def _receive(
     lead = _lead_for(workspace=workspace, account=account, contact_id=contact_id, invitee=invitee)
     if lead is None:
         return UNMATCHED
-    inbox.receive_message(
+    inbound.receive_message(
         lead=lead,
         channel=channel or "sms",
         body=body,

@@ -39,7 +39,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from rest_framework_api_key.models import APIKey
 
-from booking.inbox import receive_message
+from booking.inbound import receive_message
 from booking.offers import Candidate, store_offer
 from ghl import connection as ghl_connection
 from integrations import connections, inbox

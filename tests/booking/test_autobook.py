@@ -111,7 +111,7 @@ def test_the_calendars_own_webhook_for_our_booking_changes_nothing(
 def test_a_reply_that_arrives_through_the_inbox_is_booked_by_the_task(
     lead, offer, booking_provider_env, django_capture_on_commit_callbacks
 ):
-    from booking.inbox import receive_message
+    from booking.inbound import receive_message
 
     with django_capture_on_commit_callbacks(execute=True):
         receive_message(lead=lead, channel="sms", body=ACCEPT_TUESDAY, received_at=NOW)

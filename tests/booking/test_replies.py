@@ -1,4 +1,4 @@
-"""The reply reader (booking.replies.read_reply): a table of real-looking replies, each with what
+"""The reply reader (booking.reading.read_reply): a table of real-looking replies, each with what
 it must be read as, and the promise over the whole table: no acceptance of a wrong time.
 
 Pure: no database, no network. Times are written as the lead sees them (its own zone).
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from booking.replies import HIGH_CONFIDENCE, OfferedTime, Reading, read_reply
+from booking.reading import HIGH_CONFIDENCE, OfferedTime, Reading, read_reply
 
 CHICAGO, LOS_ANGELES, NEW_YORK = "America/Chicago", "America/Los_Angeles", "America/New_York"
 
@@ -478,7 +478,7 @@ def test_with_an_unknown_lead_zone_only_option_numbers_count():
 
 
 def test_a_date_parser_crash_is_read_as_no_match_never_as_the_option_alone(monkeypatch):
-    from booking import reply_times
+    from booking.reading import times as reply_times
 
     def crash(*args, **kwargs):
         raise ValueError("year 0 is out of range")

@@ -1,12 +1,12 @@
 """The engine's reactions to the booking lifecycle and to replies (DOMAIN.md's table), each driven
-through booking.lifecycle or booking.inbox as production drives it, on a frozen clock."""
+through booking.lifecycle or booking.inbound as production drives it, on a frozen clock."""
 
 import datetime as dt
 
 import pytest
 from django.db import transaction
 
-from booking.inbox import receive_message
+from booking.inbound import receive_message
 from followups import hooks, services
 from followups.models import Enrollment, OutboundMessage, SentStep, Task
 from workspaces.models import Lead

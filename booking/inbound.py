@@ -6,9 +6,9 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
-from booking import reply_words
 from booking.models import InboundMessage
-from booking.reply_text import own_text
+from booking.reading import words as reply_words
+from booking.reading.text import own_text
 from followups import hooks, services
 from workspaces.models import Lead
 

@@ -1,8 +1,8 @@
 """The words that say what a reply is doing: declining, asking, agreeing, proposing, hedging,
 or being written by a machine. English first, with the common Spanish, French and German forms.
 
-Only intent lives here. Dates and times are read by ``booking.reply_times`` (dateparser) and
-option numbers by ``booking.reply_numbers``; nothing here looks at a date.
+Only intent lives here. Dates and times are read by ``booking.reading.times`` (dateparser) and
+option numbers by ``booking.reading.numbers``; nothing here looks at a date.
 """
 
 from __future__ import annotations

@@ -8,12 +8,12 @@ The product promises never to book a wrong time; a missed acceptance is only a s
 the reader accepts only what points at exactly one offered time, and says "ambiguous",
 "no_match" and so on, with a reason, whenever it is in doubt. In order:
 
-1. Only what the lead wrote now is read (``booking.reply_text``): quoted history and the
+1. Only what the lead wrote now is read (``booking.reading.text``): quoted history and the
    signature go first. Nothing left is ``empty``.
 2. An out-of-office or automatic reply is ``auto_reply``, whatever dates it holds.
 3. Option numbers ("option 2", "#2", "2)", "the second one") and bare hours ("at 10") are read by
-   ``booking.reply_numbers``; days and times ("Tuesday at 2pm", "tomorrow at 10", "4pm pacific",
-   "el martes a las 10") by dateparser in ``booking.reply_times``, each in the zone the lead named
+   ``booking.reading.numbers``; days and times ("Tuesday at 2pm", "tomorrow at 10", "4pm pacific",
+   "el martes a las 10") by dateparser in ``booking.reading.times``, each in the zone the lead named
    or else the lead's own.
 4. Each of them points at a set of offered times. A mention inside a negative clause ("I can't
    do Monday") is declined, not chosen. A time that matches nothing offered is a counter-proposal
@@ -38,10 +38,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from booking import reply_words as words
-from booking.reply_numbers import BARE, EXPLICIT, ORDINAL, OptionNumber, find_numbers
-from booking.reply_text import clauses, own_text, segments
-from booking.reply_times import Moment, find_moments
+from booking.reading import words
+from booking.reading.numbers import BARE, EXPLICIT, ORDINAL, OptionNumber, find_numbers
+from booking.reading.text import clauses, own_text, segments
+from booking.reading.times import Moment, find_moments
 
 HIGH_CONFIDENCE = 0.85
 

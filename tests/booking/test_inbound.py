@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from booking.inbox import receive_message
+from booking.inbound import receive_message
 from booking.lifecycle import record_booked
 from booking.models import InboundMessage, Offer
 from integrations.providers import BookingRef

@@ -8,7 +8,7 @@ time, a weekday written out, a relative day ("tomorrow"), or a date with its day
 that names a day we cannot pin down ("the 4th at 10am") is kept as ``unreadable`` so it can
 never be mistaken for a time-only answer.
 
-Bare hours ("at 10") come from ``booking.reply_numbers`` and are paired here with the day next to
+Bare hours ("at 10") come from ``booking.reading.numbers`` and are paired here with the day next to
 them. Time zones named in the reply ("4pm pacific", "16:00 CET") are taken out before dateparser
 reads the text and applied here, so a time is always read in the zone the lead named, else in the
 lead's own.
@@ -28,8 +28,8 @@ from dateparser.date import DateDataParser
 from dateparser.languages.loader import default_loader
 from dateparser.search import search_dates
 
-from booking.reply_numbers import Numbers
-from booking.reply_words import GREETINGS
+from booking.reading.numbers import Numbers
+from booking.reading.words import GREETINGS
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 
 dateparser reads a lone "10" as October, so bare numbers are settled here, before it sees the
 text, and masked out of what it reads. Everything else about dates and times is left to it
-(``booking.reply_times``). The patterns are kept to numbers on purpose.
+(``booking.reading.times``). The patterns are kept to numbers on purpose.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from booking.reply_text import clauses
+from booking.reading.text import clauses
 
 EXPLICIT, ORDINAL, BARE = "explicit", "ordinal", "bare"
 
