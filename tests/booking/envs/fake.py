@@ -21,11 +21,6 @@ from integrations.providers import (
 from . import MEETING
 
 
-@dataclass(frozen=True)
-class FakeSlot(Slot):
-    provider_value: str = ""
-
-
 @dataclass
 class FakeCalendar:
     """The calendar's side: what is free, what is booked, what the next book() does."""
@@ -48,7 +43,7 @@ class FakeProvider:
     def available_slots(self, *, start, end, timezone):
         with self.calendar.lock:
             return [
-                FakeSlot(start=s, end=e, provider_value=f"fake:{s.isoformat()}")
+                Slot(start=s, end=e, provider_value=f"fake:{s.isoformat()}")
                 for s, e in sorted(self.calendar.free.items())
                 if start <= s < end
             ]
