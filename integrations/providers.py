@@ -110,11 +110,9 @@ class ProviderSpec:
     # ``card_context(workspace=..., connection=...)`` (connection may be None).
     card_template: str = ""
     card_context: Callable[..., dict] | None = None
-    # Overrides for the admin API only; each falls back to connect / disconnect / status.
+    # The admin API's connect, when it takes other data than the card's form; falls back to
+    # ``connect``.
     api_connect: Callable[..., Any] | None = None
-    api_disconnect: Callable[..., Any] | None = None
-    api_status: Callable[..., dict] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
     # One sentence under the card's title.
     description: str = ""
     # A django.forms.Form class: the card's connect form and the admin API's PUT body.
