@@ -268,6 +268,24 @@ def test_a_provider_that_cant_book_directly_gets_the_lead_a_link(lead, offer, bo
     assert not blocked_tasks(lead) and not Appointment.objects.exists()
 
 
+@pytest.mark.parametrize("booking_provider_env", ["fake"], indirect=True)
+@pytest.mark.parametrize(
+    ("link", "said"),
+    [
+        (None, "This calendar has no booking link to send instead."),
+        (ProviderUnavailable("Links are down."), "The booking link could not be made: Links are"),
+    ],
+)
+def test_without_a_link_to_send_a_setter_takes_over(lead, offer, booking_provider_env, link, said):
+    booking_provider_env.refuse_direct_booking()
+    booking_provider_env.answer_links_with(link)
+    assert auto_book(reply(lead, ACCEPT_TUESDAY).pk) == AutoBookOutcome.FAILED
+    assert attempt_of(lead).state == BookingAttempt.State.FAILED
+    task = assert_blocked(lead, booking_provider_env, "provider")
+    assert said in task.detail
+    assert messages_to(lead) == []
+
+
 @pytest.mark.parametrize(
     "error",
     [
