@@ -3,7 +3,7 @@
 An offer is written in the lead's time zone (the workspace's when the lead has none), holds only
 times inside the workspace's booking window and business hours and at reasonable hours for the
 lead, spreads them over different days, and supersedes the lead's open offer. Only an open
-offer's future times can be booked (booking.autobook).
+offer's future times can be booked (booking.attempts).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from booking.models import Offer, OfferedSlot
-from integrations.providers import Slot, get_provider
+from integrations.errors import ProviderError
+from integrations.providers import BookingProvider, Slot, get_provider
 from workspaces.formatting import format_time, zone_named
 from workspaces.models import Lead
 
@@ -25,6 +26,7 @@ from workspaces.models import Lead
 LEAD_DAY_START = time(7, 0)
 LEAD_DAY_END = time(21, 0)
 MAX_COUNT = 6
+RECHECK_MARGIN = timedelta(hours=1)  # the window asked of the provider around a time
 _UNSET = object()
 
 
@@ -137,6 +139,28 @@ def send_offer(*, offer: Offer, channel: str):
     return message
 
 
+def send_fresh_offer(lead: Lead, *, channel: str) -> str:
+    """Offer the lead new times after the one it chose was lost; says what happened, for the
+    setter's task (a failure to offer is reported, not raised)."""
+    try:
+        offer = offer_times(lead=lead)
+    except (OfferError, ProviderError) as exc:
+        return f"No new times were sent: {exc.safe_message}"
+    send_offer(offer=offer, channel=channel)
+    return "New times were sent to the lead."
+
+
+def free_slot_at(
+    provider: BookingProvider, start: datetime, zone: zoneinfo.ZoneInfo, now: datetime
+) -> Candidate | None:
+    """The provider's free slot starting exactly at ``start``, asked fresh, or None."""
+    window_start = max(start - RECHECK_MARGIN, now)
+    slots = provider.available_slots(
+        start=window_start, end=start + RECHECK_MARGIN, timezone=zone.key
+    )
+    return next((_candidate(slot) for slot in slots if slot.start == start), None)
+
+
 def open_offer_of(*, lead: Lead) -> Offer | None:
     return Offer.objects.filter(lead=lead, state=Offer.State.OPEN).prefetch_related("slots").first()
 
@@ -186,9 +210,7 @@ def spread_over_days(
 
 
 def _candidate(slot: Slot) -> Candidate:
-    return Candidate(
-        start=slot.start, end=slot.end, provider_value=getattr(slot, "provider_value", "") or ""
-    )
+    return Candidate(start=slot.start, end=slot.end, provider_value=slot.provider_value)
 
 
 def _fits(c: Candidate, lead: Lead, zone, earliest: datetime, latest: datetime) -> bool:

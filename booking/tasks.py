@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from booking import autobook
+from booking import attempts, autobook
 
 
 @shared_task(name="booking.tasks.auto_book")
@@ -14,4 +14,4 @@ def auto_book(message_id: int) -> str:
 @shared_task(name="booking.tasks.resolve_unknown_attempts")
 def resolve_unknown_attempts() -> int:
     """Ask the provider about bookings whose outcome is unknown, with back-off (every 2 min)."""
-    return autobook.resolve_unknown_attempts()
+    return attempts.resolve_unknown_attempts()

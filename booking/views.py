@@ -9,7 +9,7 @@ from django.utils import timezone as dj_timezone
 from django.views.decorators.http import require_POST
 
 from booking import offers
-from booking.autobook import BookingRefused, book_offered_slot
+from booking.attempts import BookingRefused, book_offered_slot
 from booking.forms import TaskForm
 from booking.models import Appointment, BookingAttempt, OfferedSlot
 from booking.selectors import appointments_for, appointments_of_lead

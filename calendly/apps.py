@@ -29,8 +29,6 @@ class CalendlyConfig(AppConfig):
                 disconnect=connection.disconnect,
                 status=connection.status,
                 api_connect=connection.api_connect,
-                api_disconnect=connection.disconnect,
-                api_status=connection.status,
                 webhook_url_name="calendly_webhook",
             )
         )

@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from integrations import booking_settings, connections, selectors
+from integrations import connections, selectors
 from integrations.errors import (
     InvalidSetting,
     ProviderAuthError,
@@ -99,7 +99,6 @@ class Disabled:
 
     subscription_removed: bool
     subscription_detail: str
-    auto_book_turned_off: bool
 
 
 # Selectors
@@ -693,30 +692,18 @@ def mark_needs_reauth(*, workspace: Workspace, error: str = "") -> None:
 
 
 def disconnect(*, workspace: Workspace, actor=None, actor_label: str = "") -> Disabled:
-    """Disable Calendly here: delete the subscription at Calendly (when it can be reached),
-    wipe the tokens and the signing key, turn auto-book off when Calendly was the one booking.
-    Appointments are kept. Works with Calendly unreachable or the token already revoked: the
-    local side is wiped all the same, and the answer says the subscription is still there."""
+    """Disable Calendly here: delete the subscription at Calendly (when it can be reached) and
+    wipe the tokens and the signing key; appointments are kept. Works with Calendly unreachable
+    or the token already revoked: the local side is wiped all the same, and the answer says the
+    subscription is still there. The ``disconnect`` hook: call it through
+    ``integrations.provider_actions.disconnect_provider``, which also turns auto-book off."""
     from . import subscriptions
 
     removal = subscriptions.remove(workspace=workspace)
     connections.disconnect(
         workspace=workspace, provider=PROVIDER, actor=actor, actor_label=actor_label
     )
-    workspace.refresh_from_db(fields=["booking_provider", "auto_book_enabled"])
-    turned_off = False
-    if workspace.booking_provider == PROVIDER:
-        turned_off = booking_settings.set_auto_book(
-            workspace=workspace,
-            enabled=False,
-            actor=actor,
-            actor_label=actor_label or "Calendly disabled",
-        )
-    return Disabled(
-        subscription_removed=removal.ok,
-        subscription_detail=removal.detail,
-        auto_book_turned_off=turned_off,
-    )
+    return Disabled(subscription_removed=removal.ok, subscription_detail=removal.detail)
 
 
 # The seam to integrations' storage

@@ -76,9 +76,12 @@ class CalendlyProvider:
             free = client.available_times(self.account.event_type_uri, start, end)
         return [Slot(start=s.start, end=s.start + duration if duration else None) for s in free]
 
-    def book(self, *, lead: Lead, start: datetime, idempotency_key: str) -> BookingResult:
+    def book(
+        self, *, lead: Lead, start: datetime, idempotency_key: str, provider_value: str = ""
+    ) -> BookingResult:
         """Book ``start`` for the lead through the Scheduling API. ``idempotency_key`` is only
-        logged: Calendly has none, so a lost answer is resolved by ``find_booking``."""
+        logged: Calendly has none, so a lost answer is resolved by ``find_booking``. Calendly's
+        slots carry no value of their own, so ``provider_value`` is ignored."""
         account = self.account
         self._refuse_what_we_cannot_book(lead)
         logger.info("Booking %s at Calendly for lead %s (%s)", start, lead.pk, idempotency_key)

@@ -21,8 +21,9 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from integrations import connections, inbox, selectors, webhooks
+from integrations import connections, inbox, provider_actions, selectors, webhooks
 from integrations.errors import ProviderError
+from integrations.providers import get_spec
 from workspaces.access import ADMINS, get_workspace_for, workspace_view
 from workspaces.models import Workspace
 
@@ -152,7 +153,9 @@ def disable(request: HttpRequest):
     if not connection.has_credentials(workspace):
         messages.info(request, "Calendly is already disabled for this workspace.")
         return _back(workspace)
-    outcome = connection.disconnect(workspace=workspace, actor=request.user)
+    spec = get_spec(connection.PROVIDER)
+    done = provider_actions.disconnect_provider(spec=spec, workspace=workspace, actor=request.user)
+    outcome = done.answer
     messages.success(
         request,
         "Calendly is disabled: its token and webhook signing key are wiped; appointments are kept.",
@@ -166,12 +169,8 @@ def disable(request: HttpRequest):
             f"({outcome.subscription_detail}). Its deliveries are refused here; delete it in "
             "Calendly, or Calendly disables it after a day of refusals.",
         )
-    if outcome.auto_book_turned_off:
-        messages.warning(
-            request,
-            "Auto-booking was turned off: Calendly was this workspace's booking provider. "
-            "Connect a provider and turn it back on.",
-        )
+    if done.auto_book_turned_off:
+        messages.warning(request, provider_actions.auto_book_off_notice(spec))
     return _back(workspace)
 
 

@@ -28,8 +28,6 @@ class GhlConfig(AppConfig):
                 disconnect=connection.disconnect,
                 status=connection.status,
                 api_connect=connection.api_connect,
-                api_disconnect=connection.disconnect,
-                api_status=connection.status,
                 webhook_url_name="ghl_webhook",
             )
         )

@@ -1,7 +1,7 @@
 """``GhlProvider``: the booking-provider contract for one workspace's GoHighLevel location.
 
 Slots come from free-slots in the zone the caller asks for, each carrying GHL's own string
-(``GhlSlot.provider_value``); booking sends that string back unchanged when it can find it (the
+(``Slot.provider_value``); booking sends that string back unchanged when it can find it (the
 caller's, else a fresh free-slots answer for that day in the location's zone), else the start
 written in the location's zone with its offset. A 401 anywhere marks the connection
 ``needs_reauth`` before the error travels on.
@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -40,13 +39,6 @@ FIND_WINDOW = timedelta(days=1)  # around a known start
 FIND_AHEAD = timedelta(days=60)  # without one: upcoming bookings
 
 
-@dataclass(frozen=True)
-class GhlSlot(Slot):
-    """A free time with GHL's own string for it, to be stored and sent back verbatim."""
-
-    provider_value: str = ""
-
-
 class GhlProvider:
     name = PROVIDER
 
@@ -70,7 +62,7 @@ class GhlProvider:
         with self._client() as client:
             free = client.free_slots(self.account.calendar_id, start, end, timezone)
         return [
-            GhlSlot(
+            Slot(
                 start=slot.start,
                 end=slot.start + duration if duration else None,
                 provider_value=slot.raw,
@@ -97,6 +89,11 @@ class GhlProvider:
                 title=_title(lead),
             )
         return _result(appointment)
+
+    def scheduling_link(self, *, lead: Lead) -> None:
+        """Declined: ``book`` always books directly (it never raises DirectBookingUnavailable),
+        so GHL has no link to send instead."""
+        return None
 
     def cancel(self, *, ref: BookingRef, reason: str = "") -> None:
         with self._client() as client:

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from integrations.providers import Slot
-
 APPOINTMENT_STATUSES = frozenset({"new", "confirmed", "cancelled", "showed", "noshow", "invalid"})
 
 
@@ -124,9 +122,6 @@ class FreeSlot:
 
     start: datetime
     raw: str
-
-    def as_slot(self) -> Slot:
-        return Slot(start=self.start)
 
 
 @dataclass(frozen=True)

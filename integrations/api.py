@@ -44,7 +44,7 @@ class WorkspaceIntegration(APIView):
         return workspace, spec
 
     def _status(self, spec, workspace) -> dict:
-        return provider_actions.provider_status(spec=spec, workspace=workspace, api=True)
+        return provider_actions.provider_status(spec=spec, workspace=workspace)
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT})
     def get(self, request, workspace_id, provider):
@@ -83,6 +83,6 @@ class WorkspaceIntegration(APIView):
     def delete(self, request, workspace_id, provider):
         workspace, spec = self._resolve(workspace_id, provider)
         provider_actions.disconnect_provider(
-            spec=spec, workspace=workspace, actor_label=actor_label(request), api=True
+            spec=spec, workspace=workspace, actor_label=actor_label(request)
         )
         return Response(self._status(spec, workspace))

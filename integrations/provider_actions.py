@@ -4,9 +4,10 @@ hooks (with the defaults when a provider leaves one out). No provider name appea
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
-from integrations import connections, selectors
+from integrations import booking_settings, connections, selectors
 from integrations.errors import InvalidSetting, ProviderAuthError, ProviderError
 from integrations.providers import ConnectionReport, ProviderSpec
 from workspaces.models import Workspace
@@ -36,22 +37,48 @@ def connect_provider(
     hook(workspace=workspace, data=data, actor=actor, actor_label=actor_label)
 
 
+@dataclass(frozen=True)
+class Disconnected:
+    """What disconnecting did: the provider hook's own answer (Calendly: what became of its
+    webhook subscription; None from the default) and whether auto-booking was turned off."""
+
+    answer: Any
+    auto_book_turned_off: bool
+
+
 def disconnect_provider(
-    *, spec: ProviderSpec, workspace: Workspace, actor=None, actor_label: str = "", api=False
-) -> None:
-    hook = (spec.api_disconnect or spec.disconnect) if api else spec.disconnect
-    if hook is None:
-        connections.disconnect(
+    *, spec: ProviderSpec, workspace: Workspace, actor=None, actor_label: str = ""
+) -> Disconnected:
+    """Wipe the provider's credentials (through its hook, which may also clean up at the
+    provider). When it was the workspace's booking provider, auto-booking is turned off too:
+    every reply would otherwise stop at the first gate, unseen."""
+    if spec.disconnect is None:
+        answer = connections.disconnect(
             workspace=workspace, provider=spec.name, actor=actor, actor_label=actor_label
         )
-        return
-    hook(workspace=workspace, actor=actor, actor_label=actor_label)
+    else:
+        answer = spec.disconnect(workspace=workspace, actor=actor, actor_label=actor_label)
+    workspace.refresh_from_db(fields=["booking_provider", "auto_book_enabled"])
+    turned_off = workspace.booking_provider == spec.name and booking_settings.set_auto_book(
+        workspace=workspace,
+        enabled=False,
+        actor=actor,
+        actor_label=actor_label or f"{spec.label} disconnected",
+    )
+    return Disconnected(answer=answer, auto_book_turned_off=turned_off)
 
 
-def provider_status(*, spec: ProviderSpec, workspace: Workspace, api: bool = False) -> dict:
+def auto_book_off_notice(spec: ProviderSpec) -> str:
+    """What a person is told when disconnecting ``spec`` turned auto-booking off."""
+    return (
+        f"Auto-booking was turned off: {spec.label} was this workspace's booking provider. "
+        "Connect a provider and turn it back on."
+    )
+
+
+def provider_status(*, spec: ProviderSpec, workspace: Workspace) -> dict:
     """A safe summary (never a secret) of the workspace's connection to this provider."""
-    hook = (spec.api_status or spec.status) if api else spec.status
-    status = hook(workspace) if hook else {}
+    status = spec.status(workspace) if spec.status else {}
     base = selectors.connection_status(workspace=workspace, provider=spec.name)
     return {**base, **status, "provider": spec.name, "label": spec.label}
 

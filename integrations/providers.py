@@ -32,10 +32,16 @@ class BookingRef:
 
 @dataclass(frozen=True)
 class Slot:
-    """A free time at the provider, in UTC."""
+    """A free time at the provider, in UTC.
+
+    ``provider_value`` is the provider's own name for the time (GHL: the slot string its
+    free-slots answer gave), stored with the offer and handed back to ``book`` unchanged; ""
+    when the provider has none.
+    """
 
     start: datetime
     end: datetime | None = None
+    provider_value: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,7 +66,14 @@ class BookingProvider(Protocol):
 
     def available_slots(self, *, start: datetime, end: datetime, timezone: str) -> list[Slot]: ...
 
-    def book(self, *, lead: Lead, start: datetime, idempotency_key: str) -> BookingResult: ...
+    def book(
+        self, *, lead: Lead, start: datetime, idempotency_key: str, provider_value: str = ""
+    ) -> BookingResult:
+        """Book ``start`` for the lead. ``provider_value`` is the offered slot's own value ("" if
+        none); a provider that has no use for it ignores it. Raises ``SlotTaken`` when the time
+        is gone, ``DirectBookingUnavailable`` when the lead can only book through a link, and
+        ``ProviderUnavailable(outcome_unknown=True)`` when the booking may have been made."""
+        ...
 
     def cancel(self, *, ref: BookingRef, reason: str = "") -> None: ...
 
@@ -70,8 +83,11 @@ class BookingProvider(Protocol):
 
     def check_connection(self) -> ConnectionReport: ...
 
-    # Optional: providers whose book() may raise DirectBookingUnavailable implement it.
-    # def scheduling_link(self, *, lead: Lead) -> str: ...
+    def scheduling_link(self, *, lead: Lead) -> str | None:
+        """A link where the lead books a time itself, sent when ``book`` raised
+        ``DirectBookingUnavailable``; the provider's webhook then reports the booking. None
+        declines: this provider has no such link, and a setter takes over instead."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -94,11 +110,9 @@ class ProviderSpec:
     # ``card_context(workspace=..., connection=...)`` (connection may be None).
     card_template: str = ""
     card_context: Callable[..., dict] | None = None
-    # Overrides for the admin API only; each falls back to connect / disconnect / status.
+    # The admin API's connect, when it takes other data than the card's form; falls back to
+    # ``connect``.
     api_connect: Callable[..., Any] | None = None
-    api_disconnect: Callable[..., Any] | None = None
-    api_status: Callable[..., dict] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
     # One sentence under the card's title.
     description: str = ""
     # A django.forms.Form class: the card's connect form and the admin API's PUT body.

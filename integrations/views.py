@@ -49,8 +49,10 @@ def connect(request, provider):
 def disconnect(request, provider):
     spec = _spec(provider)
     workspace = request.workspace
-    provider_actions.disconnect_provider(spec=spec, workspace=workspace, actor=request.user)
+    done = provider_actions.disconnect_provider(spec=spec, workspace=workspace, actor=request.user)
     messages.success(request, f"{spec.label} is disconnected; its stored credentials are wiped.")
+    if done.auto_book_turned_off:
+        messages.warning(request, provider_actions.auto_book_off_notice(spec))
     if workspace.booking_provider == spec.name:
         messages.warning(
             request,

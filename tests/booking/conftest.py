@@ -91,7 +91,7 @@ def _calendar_strings(lead, starts, zone) -> dict:
     slots = get_provider(lead.workspace).available_slots(
         start=min(starts), end=max(starts) + MEETING, timezone=zone.key
     )
-    return {slot.start: getattr(slot, "provider_value", "") or "" for slot in slots}
+    return {slot.start: slot.provider_value for slot in slots}
 
 
 def reply(lead, body, *, channel="sms", received_at=NOW, message_id="") -> InboundMessage:

@@ -9,10 +9,11 @@ import datetime as dt
 
 import pytest
 
-from booking import autobook
+from booking import attempts
 from booking.models import Appointment, AutoBookOutcome, BookingAttempt, Offer
 from booking.tasks import auto_book, resolve_unknown_attempts
 from integrations.errors import ProviderAuthError, ProviderUnavailable, SlotTaken
+from integrations.providers import get_provider
 from tests.factories import AppointmentFactory
 from tests.support.concurrency import run_at_once
 from workspaces.models import Lead
@@ -267,6 +268,24 @@ def test_a_provider_that_cant_book_directly_gets_the_lead_a_link(lead, offer, bo
     assert not blocked_tasks(lead) and not Appointment.objects.exists()
 
 
+@pytest.mark.parametrize("booking_provider_env", ["fake"], indirect=True)
+@pytest.mark.parametrize(
+    ("link", "said"),
+    [
+        (None, "This calendar has no booking link to send instead."),
+        (ProviderUnavailable("Links are down."), "The booking link could not be made: Links are"),
+    ],
+)
+def test_without_a_link_to_send_a_setter_takes_over(lead, offer, booking_provider_env, link, said):
+    booking_provider_env.refuse_direct_booking()
+    booking_provider_env.answer_links_with(link)
+    assert auto_book(reply(lead, ACCEPT_TUESDAY).pk) == AutoBookOutcome.FAILED
+    assert attempt_of(lead).state == BookingAttempt.State.FAILED
+    task = assert_blocked(lead, booking_provider_env, "provider")
+    assert said in task.detail
+    assert messages_to(lead) == []
+
+
 @pytest.mark.parametrize(
     "error",
     [
@@ -295,7 +314,7 @@ def test_a_timeout_is_resolved_by_asking_the_provider_never_by_booking_again(
     assert not Appointment.objects.exists()
     assert auto_book(message.pk) == AutoBookOutcome.DUPLICATE
 
-    frozen_now.shift(autobook.FIRST_CHECK_AFTER)
+    frozen_now.shift(attempts.FIRST_CHECK_AFTER)
     assert resolve_unknown_attempts() == 1
 
     appointment = Appointment.objects.get(lead=lead)
@@ -317,7 +336,7 @@ def test_an_unknown_outcome_never_found_becomes_a_task_after_backed_off_checks(
         checks += resolve_unknown_attempts()
         if attempt_of(lead).state == BookingAttempt.State.FAILED:
             break
-    assert checks == autobook.MAX_CHECKS  # backed off: not one look-up every run
+    assert checks == attempts.MAX_CHECKS  # backed off: not one look-up every run
     assert attempt_of(lead).state == BookingAttempt.State.FAILED
     (task,) = blocked_tasks(lead)
     assert "(unknown_outcome)" in task.title and "shows no booking" in task.detail
@@ -336,10 +355,10 @@ def test_a_pending_attempt_whose_worker_died_is_resolved_by_asking(
         provider=booking_provider_env.name,
         idempotency_key="died",
     )
-    provider = autobook.get_provider(lead.workspace)
+    provider = get_provider(lead.workspace)
     provider.book(lead=lead, start=slot.start_at, idempotency_key="died")  # booked, then died
     assert resolve_unknown_attempts() == 0
-    frozen_now.shift(autobook.STALE_PENDING + dt.timedelta(minutes=1))
+    frozen_now.shift(attempts.STALE_PENDING + dt.timedelta(minutes=1))
     assert resolve_unknown_attempts() == 1
     assert attempt_of(lead).state == BookingAttempt.State.BOOKED
     assert Appointment.objects.get(lead=lead).start_at == TUE_11_EST
@@ -408,36 +427,36 @@ def test_manual_booking_goes_through_the_provider(lead, offer, booking_provider_
     workspace.auto_book_enabled = False  # manual booking doesn't need auto-book
     workspace.save()
     setter = UserFactory()
-    attempt = autobook.book_offered_slot(slot=offer.slots.get(index=1), user=setter)
+    attempt = attempts.book_offered_slot(slot=offer.slots.get(index=1), user=setter)
     assert attempt.state == BookingAttempt.State.BOOKED and attempt.created_by == setter
     appointment = Appointment.objects.get(lead=lead)
     assert (appointment.start_at, appointment.source) == (MON_10_EST, "manual")
 
-    again = autobook.book_offered_slot(slot=offer.slots.get(index=1), user=setter)
+    again = attempts.book_offered_slot(slot=offer.slots.get(index=1), user=setter)
     assert again.pk == attempt.pk and booking_provider_env.book_calls() == 1
 
 
 def test_manual_booking_of_a_failed_time_tries_again(lead, offer, booking_provider_env):
     slot = offer.slots.get(index=1)
     booking_provider_env.fail_next_book_with(ProviderUnavailable("The calendar is down."))
-    assert autobook.book_offered_slot(slot=slot).state == BookingAttempt.State.FAILED
-    assert autobook.book_offered_slot(slot=slot).state == BookingAttempt.State.BOOKED
+    assert attempts.book_offered_slot(slot=slot).state == BookingAttempt.State.FAILED
+    assert attempts.book_offered_slot(slot=slot).state == BookingAttempt.State.BOOKED
     assert BookingAttempt.objects.filter(lead=lead).count() == 1
     assert booking_provider_env.booked_count() == 1
 
 
 def test_manual_booking_refuses_opted_out_leads(lead, offer, booking_provider_env):
     Lead.objects.filter(pk=lead.pk).update(status=Lead.Status.OPTED_OUT)
-    with pytest.raises(autobook.BookingRefused, match="opted out"):
-        autobook.book_offered_slot(slot=offer.slots.get(index=1))
+    with pytest.raises(attempts.BookingRefused, match="opted out"):
+        attempts.book_offered_slot(slot=offer.slots.get(index=1))
     assert booking_provider_env.book_calls() == 0
 
 
 def test_manual_booking_refuses_a_superseded_offer(lead, offer, booking_provider_env):
     newer = make_offer(lead, WED_2PM_EST)
     assert newer.state == Offer.State.OPEN
-    with pytest.raises(autobook.BookingRefused, match="closed or replaced"):
-        autobook.book_offered_slot(slot=offer.slots.get(index=1))
+    with pytest.raises(attempts.BookingRefused, match="closed or replaced"):
+        attempts.book_offered_slot(slot=offer.slots.get(index=1))
 
 
 def test_meeting_length_comes_from_the_provider(lead, offer, booking_provider_env):

@@ -11,8 +11,9 @@ from booking.lifecycle import record_booked
 from booking.models import Appointment
 from calendly import connection
 from calendly.models import Subscription
+from integrations import provider_actions
 from integrations.models import Connection
-from integrations.providers import BookingRef
+from integrations.providers import BookingRef, get_spec
 from tests.factories import LeadFactory
 from workspaces.models import AuditEvent
 
@@ -52,12 +53,12 @@ def test_disable_deletes_the_subscription_wipes_secrets_and_keeps_appointments(
     token = sandbox.token
     key = Connection.objects.get(workspace=workspace).secret("webhook_signing_key")
 
-    outcome = connection.disconnect(workspace=workspace)
+    done = provider_actions.disconnect_provider(spec=get_spec("calendly"), workspace=workspace)
 
     conn = Connection.objects.get(workspace=workspace)
     raw_secrets, hint = raw_row(workspace)
     workspace.refresh_from_db()
-    assert outcome.subscription_removed and outcome.auto_book_turned_off
+    assert done.answer.subscription_removed and done.auto_book_turned_off
     assert sandbox.subscriptions() == []
     assert conn.status == "disconnected" and conn.secrets == {} and hint == ""
     assert token not in raw_secrets and key not in raw_secrets

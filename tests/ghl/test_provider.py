@@ -4,9 +4,9 @@ import json
 import pytest
 
 from booking.matching import remember_identity
-from ghl.provider import GhlProvider, GhlSlot
+from ghl.provider import GhlProvider
 from integrations.errors import ProviderAuthError, SlotTaken
-from integrations.providers import BookingRef
+from integrations.providers import BookingRef, Slot
 from tests.factories import LeadFactory
 from tests.ghl.conftest import APPOINTMENT, CALENDAR, CONTACT, LOCATION, ghl_error
 from tests.ghl.helpers import load_fixture
@@ -50,7 +50,7 @@ def test_available_slots_keep_ghls_own_strings(api, provider):
         start=start, end=start + dt.timedelta(days=2), timezone="America/Chicago"
     )
     assert route.calls[0].request.url.params["timezone"] == "America/Chicago"
-    assert slots[0] == GhlSlot(
+    assert slots[0] == Slot(
         start=TEN_AM,
         end=TEN_AM + dt.timedelta(minutes=30),
         provider_value="2026-12-01T10:00:00-05:00",
@@ -242,4 +242,10 @@ def test_nothing_is_sent_for_a_lead_without_email_or_phone(api, provider, worksp
     with pytest.raises(Exception) as caught:
         provider.book(lead=lead, start=TEN_AM, idempotency_key="attempt-1")
     assert "e-mail" in str(caught.value)
+    assert not api.calls
+
+
+def test_ghl_declines_to_send_a_scheduling_link(api, provider, known_lead):
+    # GHL books every lead directly, so it has no link to offer instead (and asks GHL nothing).
+    assert provider.scheduling_link(lead=known_lead) is None
     assert not api.calls

@@ -21,11 +21,6 @@ from integrations.providers import (
 from . import MEETING
 
 
-@dataclass(frozen=True)
-class FakeSlot(Slot):
-    provider_value: str = ""
-
-
 @dataclass
 class FakeCalendar:
     """The calendar's side: what is free, what is booked, what the next book() does."""
@@ -35,6 +30,7 @@ class FakeCalendar:
     calls: list = field(default_factory=list)  # book() kwargs
     next_book: list = field(default_factory=list)  # scripted outcomes, in order
     connected: bool = True
+    link: str | Exception | None = "https://calendar.fake/book"  # None: links are declined
     lock: threading.Lock = field(default_factory=threading.Lock)
     ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -48,7 +44,7 @@ class FakeProvider:
     def available_slots(self, *, start, end, timezone):
         with self.calendar.lock:
             return [
-                FakeSlot(start=s, end=e, provider_value=f"fake:{s.isoformat()}")
+                Slot(start=s, end=e, provider_value=f"fake:{s.isoformat()}")
                 for s, e in sorted(self.calendar.free.items())
                 if start <= s < end
             ]
@@ -90,7 +86,10 @@ class FakeProvider:
         return ConnectionReport(ok=self.calendar.connected, summary="fake calendar")
 
     def scheduling_link(self, *, lead):
-        return f"https://calendar.fake/book?utm_content={lead.pk}"
+        link = self.calendar.link
+        if isinstance(link, Exception):
+            raise link
+        return link and f"{link}?utm_content={lead.pk}"
 
 
 class FakeEnv:
@@ -144,6 +143,10 @@ class FakeEnv:
 
     def scheduling_link(self, lead):
         return FakeProvider(self.calendar).scheduling_link(lead=lead)
+
+    def answer_links_with(self, link):
+        """What scheduling_link gives from now on: None declines, an exception is raised."""
+        self.calendar.link = link
 
     def slot_string(self, start, *, timezone):
         return f"fake:{start.isoformat()}"
