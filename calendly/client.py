@@ -21,7 +21,7 @@ import httpx
 from django.conf import settings
 
 from integrations.errors import ProviderBadRequest, ProviderPermissionError
-from integrations.http import DEFAULT_TIMEOUT, ProviderHttp
+from integrations.http import DEFAULT_TIMEOUT, Closing, ProviderHttp
 from integrations.providers import Slot
 from integrations.responses import ResponseShapeError, parse_time
 
@@ -52,7 +52,7 @@ WRITE_PROBES = {
 }
 
 
-class CalendlyClient:
+class CalendlyClient(Closing):
     """Calls made with one Calendly token (a personal access token or an OAuth access token)."""
 
     def __init__(
@@ -77,15 +77,6 @@ class CalendlyClient:
 
     def __repr__(self) -> str:
         return f"<CalendlyClient base={self._http.base_url}>"
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> CalendlyClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     # Users and event types
 
@@ -148,7 +139,7 @@ class CalendlyClient:
         ``{"kind": ..., "location": ...}`` when the event type needs one;
         ``questions_and_answers`` pairs must use the event type's question text exactly.
         ``utm_content`` is a shortcut for ``tracking={"utm_content": ...}``. Never retried: see
-        the module doc for what a 429, a 5xx or a timeout mean here.
+        ``calendly.dialect`` for what a 429, a 5xx or a timeout mean here.
         """
         _require_aware(start_time)
         if not email:

@@ -27,7 +27,7 @@ from integrations.errors import (
     ProviderPermissionError,
     SlotTaken,
 )
-from integrations.http import DEFAULT_TIMEOUT, Call, Dialect, Policy, ProviderHttp, Refusal
+from integrations.http import DEFAULT_TIMEOUT, Call, Closing, Dialect, Policy, ProviderHttp, Refusal
 from integrations.responses import ResponseShapeError
 
 from .types import (
@@ -108,7 +108,7 @@ def _segment(value: str) -> str:
     return quote(value, safe="")
 
 
-class GhlClient:
+class GhlClient(Closing):
     """Calls for one GHL location with a private integration token (or an OAuth access token)."""
 
     def __init__(
@@ -135,15 +135,6 @@ class GhlClient:
 
     def __repr__(self) -> str:
         return f"<GhlClient location={self.location_id}>"
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> GhlClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     # Locations and calendars
 

@@ -25,7 +25,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -115,7 +115,22 @@ class Dialect:
         return None
 
 
-class ProviderHttp:
+class Closing:
+    """Closes the connections it holds in ``_http`` on ``close()`` or at the end of a ``with``."""
+
+    _http: Any
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class ProviderHttp(Closing):
     """Requests to one provider's API with one token (or none, for a token endpoint)."""
 
     def __init__(
@@ -141,15 +156,6 @@ class ProviderHttp:
     @property
     def base_url(self) -> str:
         return str(self._http.base_url)
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> ProviderHttp:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def request(
         self,
