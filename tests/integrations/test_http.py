@@ -4,7 +4,6 @@ import logging
 
 import httpx
 import pytest
-import respx
 
 from integrations.errors import (
     ProviderAuthError,
@@ -41,14 +40,12 @@ class Acme(Dialect):
         return None
 
 
-@pytest.fixture
-def api():
-    with respx.mock(base_url=BASE, assert_all_called=False) as mock:
-        yield mock
+pytestmark = pytest.mark.respx(base_url=BASE, assert_all_called=False)
 
 
 @pytest.fixture
 def sleeps():
+    """What the transport slept, in seconds: it never really waits here."""
     return []
 
 
@@ -66,15 +63,15 @@ def post(http, policy=WRITE_ONCE):
     return http.request("POST", "/things", action="make a thing", policy=policy, json={})
 
 
-def test_a_success_answers_the_decoded_object_with_the_token_sent(api, http):
-    route = api.get("/things").respond(200, json={"things": [1]})
+def test_a_success_answers_the_decoded_object_with_the_token_sent(respx_mock, http):
+    route = respx_mock.get("/things").respond(200, json={"things": [1]})
 
     assert get(http) == {"things": [1]}
     assert route.calls[0].request.headers["Authorization"] == f"Bearer {TOKEN}"
 
 
-def test_every_request_has_a_timeout(api, http):
-    route = api.get("/things").respond(200, json={})
+def test_every_request_has_a_timeout(respx_mock, http):
+    route = respx_mock.get("/things").respond(200, json={})
 
     get(http)
 
@@ -82,8 +79,8 @@ def test_every_request_has_a_timeout(api, http):
     assert timeout["connect"] == 5.0 and timeout["read"] == 20.0
 
 
-def test_a_429_waits_for_retry_after_then_succeeds(api, http, sleeps):
-    route = api.get("/things").mock(
+def test_a_429_waits_for_retry_after_then_succeeds(respx_mock, http, sleeps):
+    route = respx_mock.get("/things").mock(
         side_effect=[
             httpx.Response(429, headers={"Retry-After": "2"}),
             httpx.Response(200, json={"ok": True}),
@@ -95,8 +92,10 @@ def test_a_429_waits_for_retry_after_then_succeeds(api, http, sleeps):
     assert len(sleeps) == 1 and 2 <= sleeps[0] <= 2.25
 
 
-def test_a_429_asking_for_a_long_wait_is_handed_to_the_caller_without_sleeping(api, http, sleeps):
-    route = api.get("/things").respond(429, headers={"Retry-After": str(MAX_RATE_WAIT + 20)})
+def test_a_429_asking_for_a_long_wait_is_handed_to_the_caller_without_sleeping(
+    respx_mock, http, sleeps
+):
+    route = respx_mock.get("/things").respond(429, headers={"Retry-After": str(MAX_RATE_WAIT + 20)})
 
     with pytest.raises(ProviderRateLimited) as caught:
         get(http)
@@ -106,8 +105,8 @@ def test_a_429_asking_for_a_long_wait_is_handed_to_the_caller_without_sleeping(a
     assert route.call_count == 1 and sleeps == []
 
 
-def test_a_429_that_keeps_coming_ends_rate_limited_after_the_attempts(api, http, sleeps):
-    route = api.get("/things").respond(429, headers={"Retry-After": "1"})
+def test_a_429_that_keeps_coming_ends_rate_limited_after_the_attempts(respx_mock, http, sleeps):
+    route = respx_mock.get("/things").respond(429, headers={"Retry-After": "1"})
 
     with pytest.raises(ProviderRateLimited) as caught:
         get(http)
@@ -116,8 +115,8 @@ def test_a_429_that_keeps_coming_ends_rate_limited_after_the_attempts(api, http,
     assert route.call_count == 3 and len(sleeps) == 2
 
 
-def test_a_call_that_must_not_wait_is_rate_limited_at_once(api, http, sleeps):
-    route = api.post("/things").respond(429, headers={"Retry-After": "1"})
+def test_a_call_that_must_not_wait_is_rate_limited_at_once(respx_mock, http, sleeps):
+    route = respx_mock.post("/things").respond(429, headers={"Retry-After": "1"})
     no_wait = Policy(attempts=1, wait_on_rate_limit=False, repeatable=False)
 
     with pytest.raises(ProviderRateLimited):
@@ -126,8 +125,8 @@ def test_a_call_that_must_not_wait_is_rate_limited_at_once(api, http, sleeps):
     assert route.call_count == 1 and sleeps == []
 
 
-def test_a_5xx_is_retried_with_growing_back_off_then_succeeds(api, http, sleeps):
-    route = api.get("/things").mock(
+def test_a_5xx_is_retried_with_growing_back_off_then_succeeds(respx_mock, http, sleeps):
+    route = respx_mock.get("/things").mock(
         side_effect=[httpx.Response(502), httpx.Response(503), httpx.Response(200, json={})]
     )
 
@@ -136,8 +135,8 @@ def test_a_5xx_is_retried_with_growing_back_off_then_succeeds(api, http, sleeps)
     assert len(sleeps) == 2 and 0.5 <= sleeps[0] <= 1.0 <= sleeps[1] <= 1.5
 
 
-def test_a_5xx_that_keeps_coming_is_unavailable_after_the_attempts(api, http, sleeps):
-    route = api.get("/things").respond(500)
+def test_a_5xx_that_keeps_coming_is_unavailable_after_the_attempts(respx_mock, http, sleeps):
+    route = respx_mock.get("/things").respond(500)
 
     with pytest.raises(ProviderUnavailable) as caught:
         get(http)
@@ -148,8 +147,8 @@ def test_a_5xx_that_keeps_coming_is_unavailable_after_the_attempts(api, http, sl
     assert "Acme is not answering" in caught.value.safe_message
 
 
-def test_back_off_never_sleeps_past_the_budget(api, http, sleeps):
-    route = api.get("/things").respond(503)
+def test_back_off_never_sleeps_past_the_budget(respx_mock, http, sleeps):
+    route = respx_mock.get("/things").respond(503)
 
     with pytest.raises(ProviderUnavailable) as caught:
         get(http, policy=Policy(attempts=50))
@@ -160,9 +159,9 @@ def test_back_off_never_sleeps_past_the_budget(api, http, sleeps):
 
 
 def test_a_write_that_timed_out_after_sending_is_outcome_unknown_and_not_sent_again(
-    api, http, sleeps
+    respx_mock, http, sleeps
 ):
-    route = api.post("/things").mock(side_effect=httpx.ReadTimeout("slow"))
+    route = respx_mock.post("/things").mock(side_effect=httpx.ReadTimeout("slow"))
 
     with pytest.raises(ProviderUnavailable) as caught:
         post(http)
@@ -172,8 +171,10 @@ def test_a_write_that_timed_out_after_sending_is_outcome_unknown_and_not_sent_ag
     assert route.call_count == 1 and sleeps == []
 
 
-def test_a_write_answered_with_a_5xx_is_outcome_unknown_and_not_sent_again(api, http, sleeps):
-    route = api.post("/things").respond(500)
+def test_a_write_answered_with_a_5xx_is_outcome_unknown_and_not_sent_again(
+    respx_mock, http, sleeps
+):
+    route = respx_mock.post("/things").respond(500)
 
     with pytest.raises(ProviderUnavailable) as caught:
         post(http)
@@ -182,8 +183,8 @@ def test_a_write_answered_with_a_5xx_is_outcome_unknown_and_not_sent_again(api, 
     assert route.call_count == 1 and sleeps == []
 
 
-def test_a_write_that_never_connected_is_sent_again(api, http):
-    route = api.post("/things").mock(
+def test_a_write_that_never_connected_is_sent_again(respx_mock, http):
+    route = respx_mock.post("/things").mock(
         side_effect=[httpx.ConnectError("refused"), httpx.Response(201, json={"id": "t1"})]
     )
 
@@ -191,8 +192,8 @@ def test_a_write_that_never_connected_is_sent_again(api, http):
     assert route.call_count == 2
 
 
-def test_a_write_that_never_connected_at_all_is_known_not_to_have_happened(api, http):
-    api.post("/things").mock(side_effect=httpx.ConnectError("refused"))
+def test_a_write_that_never_connected_at_all_is_known_not_to_have_happened(respx_mock, http):
+    respx_mock.post("/things").mock(side_effect=httpx.ConnectError("refused"))
 
     with pytest.raises(ProviderUnavailable) as caught:
         post(http)
@@ -200,8 +201,10 @@ def test_a_write_that_never_connected_at_all_is_known_not_to_have_happened(api, 
     assert not caught.value.outcome_unknown
 
 
-def test_a_repeatable_write_is_retried_but_its_last_failure_leaves_the_outcome_unknown(api, http):
-    route = api.post("/things").mock(side_effect=httpx.ReadTimeout("slow"))
+def test_a_repeatable_write_is_retried_but_its_last_failure_leaves_the_outcome_unknown(
+    respx_mock, http
+):
+    route = respx_mock.post("/things").mock(side_effect=httpx.ReadTimeout("slow"))
 
     with pytest.raises(ProviderUnavailable) as caught:
         post(http, policy=REPEATABLE_WRITE)
@@ -210,8 +213,8 @@ def test_a_repeatable_write_is_retried_but_its_last_failure_leaves_the_outcome_u
     assert caught.value.outcome_unknown
 
 
-def test_a_read_that_timed_out_is_retried(api, http):
-    route = api.get("/things").mock(
+def test_a_read_that_timed_out_is_retried(respx_mock, http):
+    route = respx_mock.get("/things").mock(
         side_effect=[httpx.ReadTimeout("slow"), httpx.Response(200, json={"ok": 1})]
     )
 
@@ -219,8 +222,8 @@ def test_a_read_that_timed_out_is_retried(api, http):
     assert route.call_count == 2
 
 
-def test_an_unreadable_answer_to_a_write_leaves_the_outcome_unknown(api, http):
-    api.post("/things").respond(201, text="<html>ok</html>")
+def test_an_unreadable_answer_to_a_write_leaves_the_outcome_unknown(respx_mock, http):
+    respx_mock.post("/things").respond(201, text="<html>ok</html>")
 
     with pytest.raises(ProviderUnavailable) as caught:
         post(http)
@@ -229,8 +232,8 @@ def test_an_unreadable_answer_to_a_write_leaves_the_outcome_unknown(api, http):
     assert "Acme sent an answer we could not read" in caught.value.safe_message
 
 
-def test_an_unreadable_answer_to_a_read_is_not_an_unknown_outcome(api, http):
-    api.get("/things").respond(200, json=["not", "an", "object"])
+def test_an_unreadable_answer_to_a_read_is_not_an_unknown_outcome(respx_mock, http):
+    respx_mock.get("/things").respond(200, json=["not", "an", "object"])
 
     with pytest.raises(ProviderUnavailable) as caught:
         get(http)
@@ -238,8 +241,8 @@ def test_an_unreadable_answer_to_a_read_is_not_an_unknown_outcome(api, http):
     assert not caught.value.outcome_unknown
 
 
-def test_a_401_asks_for_a_reconnect(api, http):
-    api.get("/things").respond(401, json={"error": "bad token"})
+def test_a_401_asks_for_a_reconnect(respx_mock, http):
+    respx_mock.get("/things").respond(401, json={"error": "bad token"})
 
     with pytest.raises(ProviderAuthError) as caught:
         get(http)
@@ -247,8 +250,8 @@ def test_a_401_asks_for_a_reconnect(api, http):
     assert "reconnect Acme on the Integrations tab" in caught.value.safe_message
 
 
-def test_a_4xx_says_the_providers_reason_and_keeps_its_request_id_for_the_log(api, http):
-    api.get("/things").respond(422, json={"error": "name is required", "requestId": "r-9"})
+def test_a_4xx_says_the_providers_reason_and_keeps_its_request_id_for_the_log(respx_mock, http):
+    respx_mock.get("/things").respond(422, json={"error": "name is required", "requestId": "r-9"})
 
     with pytest.raises(ProviderBadRequest) as caught:
         get(http)
@@ -258,8 +261,8 @@ def test_a_4xx_says_the_providers_reason_and_keeps_its_request_id_for_the_log(ap
     assert "trace=r-9" in caught.value.detail
 
 
-def test_the_dialect_words_the_refusals_that_mean_something_special(api, http):
-    api.post("/things").respond(409, json={"error": "slot taken"})
+def test_the_dialect_words_the_refusals_that_mean_something_special(respx_mock, http):
+    respx_mock.post("/things").respond(409, json={"error": "slot taken"})
 
     with pytest.raises(SlotTaken):
         post(http)
@@ -275,9 +278,9 @@ def test_the_dialect_words_the_refusals_that_mean_something_special(api, http):
     ],
     ids=["400", "401", "429", "503"],
 )
-def test_the_token_is_never_in_an_error_or_a_log_line(api, http, caplog, answer):
+def test_the_token_is_never_in_an_error_or_a_log_line(respx_mock, http, caplog, answer):
     caplog.set_level(logging.DEBUG)
-    api.get("/things").mock(return_value=answer)
+    respx_mock.get("/things").mock(return_value=answer)
 
     with pytest.raises(Exception) as caught:
         get(http)
@@ -288,9 +291,9 @@ def test_the_token_is_never_in_an_error_or_a_log_line(api, http, caplog, answer)
     assert error.status == answer.status_code
 
 
-def test_secrets_a_call_names_are_never_in_its_errors(api, sleeps):
+def test_secrets_a_call_names_are_never_in_its_errors(respx_mock, sleeps):
     code = "one-time-code-77"
-    route = api.post("/oauth/token").respond(400, json={"error": f"code {code} was used"})
+    route = respx_mock.post("/oauth/token").respond(400, json={"error": f"code {code} was used"})
     anonymous = ProviderHttp(Acme(), base_url=BASE, sleep=sleeps.append)
 
     with anonymous, pytest.raises(ProviderBadRequest) as caught:
