@@ -36,8 +36,9 @@ from integrations.errors import (
 from integrations.models import Connection
 from workspaces.models import Workspace
 
-from .client import WRITE_PROBES, CalendlyClient, refresh_token
+from .client import WRITE_PROBES, CalendlyClient
 from .models import Subscription
+from .oauth import refresh_token
 from .types import EventType, OAuthTokens, User
 
 logger = logging.getLogger(__name__)

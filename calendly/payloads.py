@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .types import Invitee, ResponseShapeError, optional_time, optional_uri
+from integrations.responses import ResponseShapeError, optional_time
+
+from .types import Invitee, optional_uri
 
 INVITEE_CREATED = "invitee.created"
 INVITEE_CANCELED = "invitee.canceled"

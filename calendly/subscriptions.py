@@ -27,7 +27,8 @@ from integrations.errors import ProviderAuthError, ProviderError
 from workspaces.models import Workspace
 
 from . import connection
-from .client import CalendlyClient, CalendlyConflict
+from .client import CalendlyClient
+from .dialect import CalendlyConflict
 from .models import Subscription
 from .payloads import INVITEE_CANCELED, INVITEE_CREATED, NO_SHOW_CREATED, NO_SHOW_DELETED
 from .types import WebhookSubscription

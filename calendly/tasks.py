@@ -12,30 +12,26 @@ we still hold as booked) reads the invitees and applies them through the same ma
 webhooks, with ``source=reconcile``: a booking found only here still goes through
 ``record_booked``, so the follow-up engine reacts as for any booking.
 
-Failures never make the sweep repeat itself every run: the watermark always advances; a
-workspace whose sweep fails waits longer each time (5 min, 10, 20… up to 6 h); an event that
-fails to apply waits its own turn the same way while the others go through.
+The claiming, the watermark and the back-off (a failed sweep never repeats itself every run; an
+event that fails to apply waits its own turn) are ``integrations.reconcile``'s; this module hands
+it the listing and the mapping.
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 from celery import shared_task
-from django.utils import timezone
 
 from booking.models import Appointment
 from integrations import reconcile
-from integrations.errors import ProviderAuthError, ProviderError, ProviderNotConnected
+from integrations.errors import ProviderAuthError
 from workspaces.models import Workspace
 
 from . import connection, subscriptions
 from .mapping import PROVIDER, apply_invitee
 from .payloads import INVITEE_CANCELED, INVITEE_CREATED
 from .types import ScheduledEvent
-
-logger = logging.getLogger(__name__)
 
 LOOKBACK = timedelta(days=1)  # at most this far behind now, whatever the watermark says
 HORIZON = timedelta(days=60)  # what can still change before it happens
@@ -65,43 +61,29 @@ def check_all_subscriptions() -> int:
 # Reconciliation
 
 
-@shared_task(name="calendly.tasks.reconcile_all")
-def reconcile_all() -> int:
-    """Enqueue a sweep for every connected workspace that is due; returns how many."""
-    now = timezone.now()
-    enqueued = 0
-    for workspace_id in connection.connected_workspace_ids():
-        if reconcile.claim(provider=PROVIDER, workspace_id=workspace_id, now=now):
-            reconcile_workspace.delay(workspace_id)
-            enqueued += 1
-    return enqueued
+def _repair(workspace, state, start, now) -> set[str]:
+    account = connection.account_for(workspace)
+    with connection.client_for(account) as client:
+        events = client.scheduled_events(
+            user=account.user_uri, min_start_time=start, max_start_time=now + HORIZON
+        )
+        return _apply_all(workspace, account, client, state, events, now)
 
 
-@shared_task(name="calendly.tasks.reconcile_workspace")
-def reconcile_workspace(workspace_id: int) -> str:
-    workspace = Workspace.objects.filter(pk=workspace_id, is_active=True).first()
-    if workspace is None:
-        return "gone"
-    state = reconcile.state_of(provider=PROVIDER, workspace=workspace)
-    now = timezone.now()
-    try:
-        account = connection.account_for(workspace)
-        start = reconcile.window_start(state.watermark, now, lookback=LOOKBACK)
-        with connection.client_for(account) as client:
-            events = client.scheduled_events(
-                user=account.user_uri, min_start_time=start, max_start_time=now + HORIZON
-            )
-            failures = _apply_all(workspace, account, client, state, events, now)
-    except ProviderNotConnected:
-        return "not connected"
-    except ProviderError as exc:
-        if isinstance(exc, ProviderAuthError):
-            connection.mark_needs_reauth(workspace=workspace, error=exc.safe_message)
-        reconcile.failed(state, now, exc.safe_message)
-        logger.warning("Calendly reconcile of workspace %s failed: %s", workspace_id, exc.detail)
-        return "failed"
-    reconcile.succeeded(state, now, failures)
-    return "ok"
+def _needs_reauth(workspace, error: ProviderAuthError) -> None:
+    connection.mark_needs_reauth(workspace=workspace, error=error.safe_message)
+
+
+reconcile_all, reconcile_workspace = reconcile.tasks(
+    reconcile.Sweep(
+        provider=PROVIDER,
+        lookback=LOOKBACK,
+        connected_workspace_ids=connection.connected_workspace_ids,
+        repair=_repair,
+        on_auth_error=_needs_reauth,
+    ),
+    prefix="calendly.tasks",
+)
 
 
 def _apply_all(workspace, account, client, state, events: list[ScheduledEvent], now) -> set[str]:

@@ -1,10 +1,8 @@
 """What the Calendly API answers, as small frozen dataclasses parsed once at the edge.
 
 Each ``from_api`` takes one decoded JSON object and raises ``ResponseShapeError`` when a field we
-rely on is missing or unreadable (the client turns that into a provider error, the webhook parser
-into a ``PayloadError``). Resources are named by their URI, kept as an opaque id. Times are aware
-datetimes in UTC. Text we only show is read leniently (a wrong type becomes ""); ids and times
-are read strictly.
+rely on is missing or unreadable (the field readers are ``integrations.responses``). Resources are
+named by their URI, kept as an opaque id; the URI readers here are Calendly's own.
 """
 
 from __future__ import annotations
@@ -15,11 +13,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from integrations.responses import (
+    ResponseShapeError,
+    as_object,
+    flag,
+    objects,
+    optional_object,
+    optional_time,
+    parse_time,
+    text,
+)
+
 MAX_URI_LENGTH = 500
-
-
-class ResponseShapeError(ValueError):
-    """A Calendly answer or webhook lacks a field we need, or has it in a form we can't read."""
 
 
 def uuid_of(uri: str) -> str:
@@ -29,36 +34,6 @@ def uuid_of(uri: str) -> str:
     if not segments:
         raise ValueError("a Calendly URI or UUID is required")
     return segments[-1]
-
-
-def parse_time(value: Any, *, field: str) -> datetime:
-    """An ISO 8601 time with an offset (Calendly sends ``...Z``) as aware UTC.
-
-    A time without an offset is refused: guessing its zone would move a booking by hours.
-    """
-    if not isinstance(value, str) or not value.strip():
-        raise ResponseShapeError(f"{field} is missing")
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise ResponseShapeError(f"{field} is not an ISO 8601 time") from None
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        raise ResponseShapeError(f"{field} has no UTC offset")
-    return parsed.astimezone(UTC)
-
-
-def optional_time(value: Any, *, field: str) -> datetime | None:
-    if value in (None, ""):
-        return None
-    return parse_time(value, field=field)
-
-
-def text(data: Mapping[str, Any], key: str, *, max_length: int = 1000) -> str:
-    """Display text: missing or not a string reads as ""; overlong text is cut."""
-    value = data.get(key)
-    if not isinstance(value, str):
-        return ""
-    return value.strip()[:max_length]
 
 
 def required_uri(data: Mapping[str, Any], key: str) -> str:
@@ -81,30 +56,6 @@ def _checked_uri(value: str, key: str) -> str:
     if len(value) > MAX_URI_LENGTH or not value.startswith(("https://", "http://")):
         raise ResponseShapeError(f"{key} is not a URI")
     return value
-
-
-def flag(data: Mapping[str, Any], key: str, *, default: bool = False) -> bool:
-    value = data.get(key)
-    return value if isinstance(value, bool) else default
-
-
-def as_object(value: Any, *, what: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ResponseShapeError(f"{what} is not an object")
-    return value
-
-
-def optional_object(value: Any, *, what: str) -> Mapping[str, Any] | None:
-    if value is None:
-        return None
-    return as_object(value, what=what)
-
-
-def _objects(value: Any) -> list[Mapping[str, Any]]:
-    """The objects in a list (anything else in it, or a non-list, is dropped)."""
-    if not isinstance(value, list):
-        return []
-    return [item for item in value if isinstance(item, Mapping)]
 
 
 @dataclass(frozen=True)
@@ -178,7 +129,7 @@ class EventType:
 
 def _questions(value: Any) -> tuple[tuple[str, bool], ...]:
     found = []
-    for item in sorted(_objects(value), key=_position):
+    for item in sorted(objects(value), key=_position):
         question = text(item, "name")
         if question and flag(item, "enabled", default=True):
             found.append((question, flag(item, "required")))
@@ -247,7 +198,7 @@ class ScheduledEvent:
                 email
                 for email in (
                     text(m, "user_email", max_length=254)
-                    for m in _objects(data.get("event_memberships"))
+                    for m in objects(data.get("event_memberships"))
                 )
                 if email
             ),
@@ -346,7 +297,7 @@ class Invitee:
             tracking=Tracking.from_api(data.get("tracking")),
             questions_and_answers=tuple(
                 (text(item, "question"), text(item, "answer", max_length=5000))
-                for item in sorted(_objects(data.get("questions_and_answers")), key=_position)
+                for item in sorted(objects(data.get("questions_and_answers")), key=_position)
             ),
             text_reminder_number=text(data, "text_reminder_number", max_length=32),
             rescheduled=flag(data, "rescheduled"),

@@ -1,24 +1,19 @@
-"""The GoHighLevel API v2 client: one location, one token, typed answers, errors as types.
+"""The GoHighLevel API v2 client: one location, one token, GHL's endpoints, typed answers.
 
 Every call carries the ``Version`` header GHL wants for its area (calendars and conversations
-vs contacts and locations, both from settings). Failures become ``integrations.errors`` types
-with safe messages; the token never appears in a message, a detail or a log line.
-
-Retries: a 429 is retried after ``Retry-After`` (plus jitter) while it fits a small budget, then
-raised as ``ProviderRateLimited``. A 5xx or a network failure is retried with exponential
-back-off for calls that are safe to repeat (GET, PUT, the contact upsert). Booking and sending a
-message are not: once such a request may have reached GHL, a 5xx or a timeout raises
+vs contacts and locations, both from settings). Retries, timeouts and safe errors are the shared
+transport's (``integrations.http``); what is GHL's own is which calls may be repeated: reads, PUT
+and the contact upsert are retried after a 5xx or a network failure; booking and sending a
+message are not, so once such a request may have reached GHL a 5xx or a timeout raises
 ``ProviderUnavailable(outcome_unknown=True)`` and the caller looks the result up instead of
-sending it twice.
+sending it twice. A 429 is retried after ``Retry-After`` for every call: GHL refused it outright.
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -27,14 +22,13 @@ import httpx
 from django.conf import settings
 
 from integrations.errors import (
-    ProviderAuthError,
     ProviderBadRequest,
     ProviderError,
     ProviderPermissionError,
-    ProviderRateLimited,
-    ProviderUnavailable,
     SlotTaken,
 )
+from integrations.http import DEFAULT_TIMEOUT, Call, Closing, Dialect, Policy, ProviderHttp, Refusal
+from integrations.responses import ResponseShapeError
 
 from .types import (
     Appointment,
@@ -42,7 +36,6 @@ from .types import (
     Contact,
     FreeSlot,
     Location,
-    ResponseShapeError,
     SentMessage,
     UpsertedContact,
     parse_time,
@@ -50,11 +43,7 @@ from .types import (
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 MAX_ATTEMPTS = 3  # per call, counting the first
-MAX_RETRY_AFTER = 10.0  # seconds; a longer Retry-After is handed to the caller, not slept
-SLEEP_BUDGET = 20.0  # seconds slept per call, in total
-BACKOFF_BASE = 0.5
 MAX_SLOT_RANGE = timedelta(days=31)
 SLOT_TAKEN_TEXT = "slot you have selected is no longer available"
 APPOINTMENT_FIELDS = {
@@ -67,19 +56,43 @@ APPOINTMENT_FIELDS = {
 }
 MESSAGE_TYPES = ("SMS", "Email")
 
-
-@dataclass(frozen=True)
-class _Call:
-    method: str
-    path: str
-    action: str
-    repeatable: bool
-    last: bool
-    attempt: int
+READ = Policy(attempts=MAX_ATTEMPTS)
+REPEATABLE_WRITE = Policy(attempts=MAX_ATTEMPTS, unknown_when_exhausted=True)
+ONCE = Policy(attempts=MAX_ATTEMPTS, repeatable=False)  # a booking, a message
 
 
-# Raised before a byte left this machine: safe to try again even for a booking.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+class GhlDialect(Dialect):
+    """GHL says why in ``message`` (a string or a list of strings) and names a ``traceId``."""
+
+    name = "GoHighLevel"
+    rate_limited_whom = "this location"
+    trace_field = "traceId"
+
+    def reason(self, body: Mapping[str, Any]) -> str:
+        message = body.get("message")
+        if isinstance(message, list):
+            message = "; ".join(
+                str(item) for item in message if isinstance(item, str | int | float)
+            )
+        if not isinstance(message, str):
+            message = body.get("error") if isinstance(body.get("error"), str) else ""
+        return message
+
+    def refusal(self, call: Call, refusal: Refusal) -> ProviderError | None:
+        if refusal.status == 403:
+            return ProviderPermissionError(
+                f"GoHighLevel did not allow us to {call.action}: check the token's scopes and "
+                "that it belongs to this location.",
+                status=refusal.status,
+                detail=refusal.detail,
+            )
+        if refusal.status == 400 and SLOT_TAKEN_TEXT in refusal.reason.lower():
+            return SlotTaken(
+                "That time was just taken at GoHighLevel; pick another slot.",
+                status=refusal.status,
+                detail=refusal.detail,
+            )
+        return None
 
 
 def _ms(moment: datetime) -> int:
@@ -95,15 +108,7 @@ def _segment(value: str) -> str:
     return quote(value, safe="")
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    try:
-        seconds = float(response.headers.get("Retry-After", ""))
-    except ValueError:
-        return None
-    return seconds if seconds >= 0 else None
-
-
-class GhlClient:
+class GhlClient(Closing):
     """Calls for one GHL location with a private integration token (or an OAuth access token)."""
 
     def __init__(
@@ -118,30 +123,18 @@ class GhlClient:
     ):
         if not token or not location_id:
             raise ValueError("GhlClient needs a token and a location id")
-        self._token = token
         self.location_id = location_id
-        self._sleep = sleep
-        self._http = httpx.Client(
-            base_url=(base_url or settings.GHL_API_BASE).rstrip("/"),
+        self._http = ProviderHttp(
+            GhlDialect(),
+            base_url=base_url or settings.GHL_API_BASE,
+            token=token,
             timeout=timeout,
+            sleep=sleep,
             transport=transport,
-            headers={
-                "Authorization": f"Bearer {token}",
-                "Accept": "application/json",
-            },
         )
 
     def __repr__(self) -> str:
         return f"<GhlClient location={self.location_id}>"
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> GhlClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     # Locations and calendars
 
@@ -152,7 +145,7 @@ class GhlClient:
             action="read the location",
         )
         inner = body.get("location", body)
-        return self._parse(Location.from_api, inner, action="read the location")
+        return self._http.parse(Location.from_api, inner, action="read the location")
 
     def calendars(self) -> list[Calendar]:
         body = self._get(
@@ -163,8 +156,10 @@ class GhlClient:
         )
         items = body.get("calendars")
         if not isinstance(items, list):
-            raise _unexpected("list calendars")
-        return [self._parse(Calendar.from_api, item, action="list calendars") for item in items]
+            raise self._http.unexpected("list calendars")
+        return [
+            self._http.parse(Calendar.from_api, item, action="list calendars") for item in items
+        ]
 
     def free_slots(
         self,
@@ -233,9 +228,11 @@ class GhlClient:
             version=_calendars(),
             action="book the appointment",
             json=payload,
-            repeatable=False,
+            policy=ONCE,
         )
-        return self._parse(Appointment.from_api, body, action="book the appointment", written=True)
+        return self._http.parse(
+            Appointment.from_api, body, action="book the appointment", written=True
+        )
 
     def get_appointment(self, event_id: str) -> Appointment:
         body = self._get(
@@ -244,7 +241,9 @@ class GhlClient:
             action="read the appointment",
         )
         # GHL wraps this one in "event", not "appointment".
-        return self._parse(Appointment.from_api, body.get("event"), action="read the appointment")
+        return self._http.parse(
+            Appointment.from_api, body.get("event"), action="read the appointment"
+        )
 
     def update_appointment(self, event_id: str, **fields: Any) -> Appointment:
         """Change an appointment. ``fields``: start_time, end_time (slot strings), status, title,
@@ -261,10 +260,10 @@ class GhlClient:
             version=_calendars(),
             action="update the appointment",
             json=payload,
-            repeatable=True,
+            policy=REPEATABLE_WRITE,
         )
         inner = body if "id" in body else body.get("event", body)
-        return self._parse(
+        return self._http.parse(
             Appointment.from_api, inner, action="update the appointment", written=True
         )
 
@@ -289,14 +288,8 @@ class GhlClient:
         )
         items = body.get("events")
         if not isinstance(items, list):
-            raise _unexpected("list appointments")
-        found = []
-        for item in items:
-            try:
-                found.append(Appointment.from_api(item))
-            except ResponseShapeError as exc:
-                logger.warning("GHL event skipped in calendar %s: %s", calendar_id, exc)
-        return found
+            raise self._http.unexpected("list appointments")
+        return self._http.parse_each(Appointment.from_api, items, what="appointment")
 
     # Contacts and messages
 
@@ -315,7 +308,9 @@ class GhlClient:
                 params={"locationId": self.location_id, key: value},
             )
             if body.get("contact"):
-                return self._parse(Contact.from_api, body["contact"], action="look up the contact")
+                return self._http.parse(
+                    Contact.from_api, body["contact"], action="look up the contact"
+                )
         return None
 
     def get_contact(self, contact_id: str) -> Contact | None:
@@ -330,7 +325,7 @@ class GhlClient:
             if exc.status == 404:
                 return None
             raise
-        return self._parse(Contact.from_api, body.get("contact"), action="read the contact")
+        return self._http.parse(Contact.from_api, body.get("contact"), action="read the contact")
 
     def upsert_contact(
         self,
@@ -364,9 +359,9 @@ class GhlClient:
             version=_contacts(),
             action="save the contact",
             json=payload,
-            repeatable=True,
+            policy=REPEATABLE_WRITE,
         )
-        contact = self._parse(Contact.from_api, body.get("contact"), action="save the contact")
+        contact = self._http.parse(Contact.from_api, body.get("contact"), action="save the contact")
         return UpsertedContact(contact=contact, created=body.get("new") is True)
 
     def send_message(
@@ -389,16 +384,14 @@ class GhlClient:
             version=_calendars(),
             action="send the message",
             json=payload,
-            repeatable=False,
+            policy=ONCE,
         )
-        return self._parse(SentMessage.from_api, body, action="send the message", written=True)
+        return self._http.parse(SentMessage.from_api, body, action="send the message", written=True)
 
-    # Transport
+    # Requests
 
     def _get(self, path: str, *, version: str, action: str, params=None) -> dict[str, Any]:
-        return self._request(
-            "GET", path, version=version, action=action, params=params, repeatable=True
-        )
+        return self._request("GET", path, version=version, action=action, params=params)
 
     def _request(
         self,
@@ -407,155 +400,19 @@ class GhlClient:
         *,
         version: str,
         action: str,
-        repeatable: bool,
+        policy: Policy = READ,
         params: dict | None = None,
         json: dict | None = None,
     ) -> dict[str, Any]:
-        slept = 0.0
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            last = attempt == MAX_ATTEMPTS
-            call = _Call(method, path, action, repeatable, last, attempt)
-            try:
-                response = self._http.request(
-                    method, path, params=params, json=json, headers={"Version": version}
-                )
-            except httpx.TransportError as exc:
-                wait, detail = self._after_transport_error(call, exc)
-            else:
-                if response.status_code < 400:
-                    return self._json(response, method=method, action=action)
-                wait, detail = self._after_error_status(call, response, slept)
-            slept = self._pause(wait, slept, action, detail)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _after_transport_error(self, call: _Call, exc: httpx.TransportError) -> tuple[float, str]:
-        """Seconds to wait before trying again, or the error to raise instead."""
-        reached = not isinstance(exc, _NOT_SENT)
-        detail = f"{call.method} {call.path}: {type(exc).__name__}"
-        if reached and not call.repeatable:
-            raise self._unavailable(call.action, detail, outcome_unknown=True)
-        if call.last:
-            unknown = reached and call.method != "GET"
-            raise self._unavailable(call.action, detail, outcome_unknown=unknown)
-        return _backoff(call.attempt), detail
-
-    def _after_error_status(
-        self, call: _Call, response: httpx.Response, slept: float
-    ) -> tuple[float, str]:
-        """Seconds to wait before trying again, or the error to raise instead."""
-        status = response.status_code
-        detail = self._detail(call.method, call.path, response)
-        if status == 429:
-            return self._after_rate_limit(call, response, slept, detail), detail
-        if status < 500:
-            raise self._client_error(response, call.action, detail)
-        if not call.repeatable:
-            raise self._unavailable(call.action, detail, outcome_unknown=True, status=status)
-        if call.last:
-            unknown = call.method != "GET"
-            raise self._unavailable(call.action, detail, outcome_unknown=unknown, status=status)
-        return _backoff(call.attempt), detail
-
-    def _after_rate_limit(
-        self, call: _Call, response: httpx.Response, slept: float, detail: str
-    ) -> float:
-        # GHL refused the request outright, so even a booking is safe to send again.
-        retry_after = _retry_after(response)
-        if retry_after is None:
-            wait = _backoff(call.attempt)
-        else:
-            wait = retry_after + random.uniform(0, BACKOFF_BASE)
-        too_long = retry_after is not None and retry_after > MAX_RETRY_AFTER
-        if call.last or too_long or not self._fits(wait, slept):
-            raise ProviderRateLimited(
-                "GoHighLevel is rate-limiting this location; try again shortly.",
-                retry_after=retry_after,
-                status=429,
-                detail=detail,
-            )
-        return wait
-
-    def _fits(self, wait: float, slept: float) -> bool:
-        return slept + wait <= SLEEP_BUDGET
-
-    def _pause(self, wait: float, slept: float, action: str, detail: str) -> float:
-        if not self._fits(wait, slept):
-            raise self._unavailable(action, f"{detail} (retry budget spent)")
-        logger.warning("GHL retry in %.1fs to %s: %s", wait, action, detail)
-        self._sleep(wait)
-        return slept + wait
-
-    def _json(self, response: httpx.Response, *, method: str, action: str) -> dict[str, Any]:
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            raise _unexpected(action, written=method != "GET")
-        return body
-
-    def _parse(self, parser: Callable[[Any], Any], data: Any, *, action: str, written=False):
-        try:
-            return parser(data)
-        except ResponseShapeError as exc:
-            logger.error("GHL answer to %s unreadable: %s", action, exc)
-            raise _unexpected(action, written=written) from None
-
-    def _client_error(self, response: httpx.Response, action: str, detail: str) -> ProviderError:
-        status = response.status_code
-        message = self._scrub(_error_text(response))
-        if status == 401:
-            return ProviderAuthError(
-                "GoHighLevel rejected the token (revoked, expired or mistyped): "
-                "reconnect GoHighLevel on the Integrations tab.",
-                status=status,
-                detail=detail,
-            )
-        if status == 403:
-            return ProviderPermissionError(
-                f"GoHighLevel did not allow us to {action}: check the token's scopes and "
-                "that it belongs to this location.",
-                status=status,
-                detail=detail,
-            )
-        if status == 400 and SLOT_TAKEN_TEXT in message.lower():
-            return SlotTaken(
-                "That time was just taken at GoHighLevel; pick another slot.",
-                status=status,
-                detail=detail,
-            )
-        reason = f": {message}" if message else f" (HTTP {status})"
-        return ProviderBadRequest(
-            f"GoHighLevel refused to {action}{reason}", status=status, detail=detail
+        return self._http.request(
+            method,
+            path,
+            action=action,
+            policy=policy,
+            params=params,
+            json=json,
+            headers={"Version": version},
         )
-
-    def _unavailable(
-        self, action: str, detail: str, *, outcome_unknown: bool = False, status=None
-    ) -> ProviderUnavailable:
-        if outcome_unknown:
-            text = (
-                f"GoHighLevel failed or timed out while asked to {action}; it may or may not "
-                "have happened there. Check before trying again."
-            )
-        else:
-            text = f"GoHighLevel is not answering, so we could not {action}; try again later."
-        return ProviderUnavailable(
-            text, outcome_unknown=outcome_unknown, status=status, detail=self._scrub(detail)
-        )
-
-    def _detail(self, method: str, path: str, response: httpx.Response) -> str:
-        trace = ""
-        try:
-            body = response.json()
-            if isinstance(body, dict) and body.get("traceId"):
-                trace = f" trace={body['traceId']}"
-        except ValueError:
-            pass
-        text = _error_text(response)
-        return self._scrub(f"{method} {path} -> {response.status_code}{trace}: {text}")
-
-    def _scrub(self, text: str) -> str:
-        return text.replace(self._token, "[token]") if self._token else text
 
 
 def _calendars() -> str:
@@ -564,35 +421,6 @@ def _calendars() -> str:
 
 def _contacts() -> str:
     return settings.GHL_API_VERSION_CONTACTS
-
-
-def _backoff(attempt: int) -> float:
-    return BACKOFF_BASE * 2 ** (attempt - 1) + random.uniform(0, BACKOFF_BASE)
-
-
-def _unexpected(action: str, *, written: bool = False) -> ProviderUnavailable:
-    """A 2xx we can't read. After a write, what happened at GHL is unknown."""
-    return ProviderUnavailable(
-        f"GoHighLevel sent an answer we could not read when asked to {action}.",
-        outcome_unknown=written,
-    )
-
-
-def _error_text(response: httpx.Response) -> str:
-    """GHL's ``message`` (a string or a list of strings), shortened; never the raw body."""
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    if not isinstance(body, dict):
-        return ""
-    message = body.get("message")
-    if isinstance(message, list):
-        message = "; ".join(str(item) for item in message if isinstance(item, str | int | float))
-    if not isinstance(message, str):
-        message = body.get("error") if isinstance(body.get("error"), str) else ""
-    message = " ".join(message.split())
-    return message[:300]
 
 
 def _chunks(start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:

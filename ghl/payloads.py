@@ -33,7 +33,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .types import ResponseShapeError, optional_str, optional_time, parse_time, required_str
+from integrations.responses import ResponseShapeError, optional_str, required_str
+
+from .types import optional_time, parse_time
 
 APPOINTMENT_EVENTS = ("AppointmentCreate", "AppointmentUpdate", "AppointmentDelete")
 INBOUND_MESSAGE = "InboundMessage"

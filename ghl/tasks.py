@@ -7,71 +7,53 @@ watermark to a month ahead and applies each through the same mapping as the webh
 follow-up engine reacts as for any booking). Our live appointments in the window that GHL no
 longer lists are looked up one by one.
 
-Failures never make the sweep repeat itself every run: the watermark always advances; a
-workspace whose sweep fails waits longer each time (5 min, 10, 20… up to 6 h); an appointment
-that fails to apply waits its own turn the same way while the others go through.
+The claiming, the watermark and the back-off (a failed sweep never repeats itself every run; an
+appointment that fails to apply waits its own turn) are ``integrations.reconcile``'s; this module
+hands it the listing and the mapping.
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
-
-from celery import shared_task
-from django.utils import timezone
 
 from booking.models import Appointment as OurAppointment
 from integrations import reconcile
-from integrations.errors import ProviderAuthError, ProviderBadRequest, ProviderError
-from workspaces.models import Workspace
+from integrations.errors import ProviderAuthError, ProviderBadRequest, ProviderNotConnected
 
 from . import connection
 from .mapping import CANCELED_STATUSES, PROVIDER, AppointmentFacts, apply_appointment
 from .types import Appointment
-
-logger = logging.getLogger(__name__)
 
 LOOKBACK = timedelta(days=2)  # at most this far behind now, whatever the watermark says
 HORIZON = timedelta(days=30)  # "upcoming": what GHL can still change before it happens
 MAX_LOOKUPS = 50  # per sweep: our appointments GHL stopped listing, checked one by one
 
 
-@shared_task(name="ghl.tasks.reconcile_all")
-def reconcile_all() -> int:
-    """Enqueue a sweep for every connected workspace that is due; returns how many."""
-    now = timezone.now()
-    enqueued = 0
-    for workspace_id in connection.connected_workspace_ids():
-        if reconcile.claim(provider=PROVIDER, workspace_id=workspace_id, now=now):
-            reconcile_workspace.delay(workspace_id)
-            enqueued += 1
-    return enqueued
-
-
-@shared_task(name="ghl.tasks.reconcile_workspace")
-def reconcile_workspace(workspace_id: int) -> str:
-    workspace = Workspace.objects.filter(pk=workspace_id, is_active=True).first()
-    if workspace is None:
-        return "gone"
+def _repair(workspace, state, start, now) -> set[str]:
     account = connection.find_account(workspace)
     if account is None:
-        return "not connected"
-    state = reconcile.state_of(provider=PROVIDER, workspace=workspace)
-    now = timezone.now()
-    start = reconcile.window_start(state.watermark, now, lookback=LOOKBACK)
-    try:
-        with connection.client_for(account) as client:
-            events = client.events(account.calendar_id, start, now + HORIZON)
-            failures = _apply_all(workspace, account, state, events, now)
-            failures |= _check_missing(workspace, account, client, state, events, start, now)
-    except ProviderError as exc:
-        if isinstance(exc, ProviderAuthError):
-            connection.mark_needs_reauth(workspace=workspace)
-        reconcile.failed(state, now, exc.safe_message)
-        logger.warning("GHL reconcile of workspace %s failed: %s", workspace_id, exc.detail)
-        return "failed"
-    reconcile.succeeded(state, now, failures)
-    return "ok"
+        raise ProviderNotConnected("GoHighLevel is not connected.")
+    with connection.client_for(account) as client:
+        events = client.events(account.calendar_id, start, now + HORIZON)
+        failures = _apply_all(workspace, account, state, events, now)
+        failures |= _check_missing(workspace, account, client, state, events, start, now)
+    return failures
+
+
+def _needs_reauth(workspace, error: ProviderAuthError) -> None:
+    connection.mark_needs_reauth(workspace=workspace)
+
+
+reconcile_all, reconcile_workspace = reconcile.tasks(
+    reconcile.Sweep(
+        provider=PROVIDER,
+        lookback=LOOKBACK,
+        connected_workspace_ids=connection.connected_workspace_ids,
+        repair=_repair,
+        on_auth_error=_needs_reauth,
+    ),
+    prefix="ghl.tasks",
+)
 
 
 def _apply_all(workspace, account, state, events: list[Appointment], now) -> set[str]:

@@ -1,79 +1,29 @@
 """What the GoHighLevel API answers, as small frozen dataclasses parsed once at the edge.
 
 Each ``from_api`` takes one decoded JSON object and raises ``ResponseShapeError`` when a field we
-rely on is missing or unreadable; the client turns that into a provider error. Times are aware
-datetimes in UTC.
+rely on is missing or unreadable (the field readers are ``integrations.responses``); the client
+turns that into a provider error. Times are aware datetimes in UTC.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+
+from integrations import responses
+from integrations.responses import as_object, optional_str, required_str
 
 APPOINTMENT_STATUSES = frozenset({"new", "confirmed", "cancelled", "showed", "noshow", "invalid"})
 
 
-class ResponseShapeError(ValueError):
-    """A GHL answer or body lacks a field we need, or has it in a form we can't read."""
-
-
 def parse_time(value: Any, *, field: str) -> datetime:
-    """An ISO 8601 time with an offset (or ``Z``), or epoch milliseconds, as aware UTC.
-
-    A time without an offset is refused: guessing its zone would move a booking by hours.
-    """
-    if isinstance(value, bool):
-        raise ResponseShapeError(f"{field} is not a time")
-    if isinstance(value, int | float):
-        try:
-            return datetime.fromtimestamp(value / 1000, tz=UTC)
-        except (OverflowError, OSError, ValueError):
-            raise ResponseShapeError(f"{field} is out of range") from None
-    if not isinstance(value, str) or not value.strip():
-        raise ResponseShapeError(f"{field} is missing")
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise ResponseShapeError(f"{field} is not an ISO 8601 time") from None
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        raise ResponseShapeError(f"{field} has no UTC offset")
-    return parsed.astimezone(UTC)
+    """GHL sends a time as ISO 8601 with an offset or as epoch milliseconds: both are read."""
+    return responses.parse_time(value, field=field, epoch_ms=True)
 
 
 def optional_time(value: Any, *, field: str) -> datetime | None:
-    if value in (None, ""):
-        return None
-    return parse_time(value, field=field)
-
-
-def required_str(data: Mapping[str, Any], key: str, *, max_length: int = 255) -> str:
-    value = data.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise ResponseShapeError(f"{key} is missing")
-    value = value.strip()
-    if len(value) > max_length:
-        raise ResponseShapeError(f"{key} is too long")
-    return value
-
-
-def optional_str(data: Mapping[str, Any], key: str, *, max_length: int = 1000) -> str:
-    value = data.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise ResponseShapeError(f"{key} is not text")
-    value = value.strip()
-    if len(value) > max_length:
-        raise ResponseShapeError(f"{key} is too long")
-    return value
-
-
-def _object(value: Any, *, what: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ResponseShapeError(f"{what} is not an object")
-    return value
+    return responses.optional_time(value, field=field, epoch_ms=True)
 
 
 @dataclass(frozen=True)
@@ -86,7 +36,7 @@ class Location:
 
     @classmethod
     def from_api(cls, data: Any) -> Location:
-        data = _object(data, what="location")
+        data = as_object(data, what="location")
         return cls(
             id=required_str(data, "id"),
             name=optional_str(data, "name"),
@@ -104,7 +54,7 @@ class Calendar:
 
     @classmethod
     def from_api(cls, data: Any) -> Calendar:
-        data = _object(data, what="calendar")
+        data = as_object(data, what="calendar")
         duration = data.get("slotDuration")
         is_active = data.get("isActive")
         return cls(
@@ -143,7 +93,7 @@ class Appointment:
 
     @classmethod
     def from_api(cls, data: Any) -> Appointment:
-        data = _object(data, what="appointment")
+        data = as_object(data, what="appointment")
         return cls(
             id=required_str(data, "id"),
             calendar_id=optional_str(data, "calendarId"),
@@ -168,7 +118,7 @@ class Contact:
 
     @classmethod
     def from_api(cls, data: Any) -> Contact:
-        data = _object(data, what="contact")
+        data = as_object(data, what="contact")
         return cls(
             id=required_str(data, "id"),
             email=optional_str(data, "email"),
@@ -193,7 +143,7 @@ class SentMessage:
 
     @classmethod
     def from_api(cls, data: Any) -> SentMessage:
-        data = _object(data, what="message response")
+        data = as_object(data, what="message response")
         return cls(
             conversation_id=optional_str(data, "conversationId"),
             message_id=required_str(data, "messageId"),

@@ -11,20 +11,26 @@ out. Its failures must never make it repeat itself every run (DOMAIN.md, Lessons
 - one item (an appointment, a scheduled event) that fails to apply waits its own turn the same
   way while the others go through (``attempt``).
 
-Each provider app keeps its own listing and mapping (``ghl.tasks``, ``calendly.tasks``).
+A provider app hands ``tasks`` a ``Sweep`` with its hooks (which workspaces are connected, how to
+list and apply what changed, what a refused token means for its connection) and gets its two
+Celery tasks back; it keeps its own listing and mapping (``ghl.tasks``, ``calendly.tasks``).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from celery import shared_task
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from integrations.errors import ProviderAuthError
+from integrations.errors import ProviderAuthError, ProviderError, ProviderNotConnected
 from integrations.models import ReconcileState
+from workspaces.models import Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +38,75 @@ OVERLAP = timedelta(minutes=10)  # re-read a little before the watermark: clocks
 CLAIM_LEASE = timedelta(minutes=15)  # a claimed sweep that never reports back is retried then
 BACKOFF_BASE = timedelta(minutes=5)
 BACKOFF_MAX = timedelta(hours=6)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """One provider's hooks into the shared sweep.
+
+    ``repair(workspace, state, start, now)`` reads the provider from ``start`` on, applies what
+    disagrees with what we hold (each item through ``attempt``) and returns the keys of the items
+    that failed; it raises ``ProviderNotConnected`` when the workspace has no usable connection
+    and any other ``ProviderError`` when the whole sweep failed. ``on_auth_error`` marks the
+    connection as needing the admin when the provider refused the token.
+    """
+
+    provider: str
+    lookback: timedelta
+    connected_workspace_ids: Callable[[], Iterable[int]]
+    repair: Callable[[Workspace, ReconcileState, datetime, datetime], set[str]]
+    on_auth_error: Callable[[Workspace, ProviderAuthError], None]
+
+
+def tasks(sweep: Sweep, *, prefix: str):
+    """The provider's two tasks, named ``<prefix>.reconcile_all`` (beat, every 5 minutes: claims
+    each due workspace and enqueues its sweep) and ``<prefix>.reconcile_workspace`` (one sweep)."""
+
+    @shared_task(name=f"{prefix}.reconcile_workspace")
+    def reconcile_workspace(workspace_id: int) -> str:
+        return run(sweep, workspace_id)
+
+    @shared_task(name=f"{prefix}.reconcile_all")
+    def reconcile_all() -> int:
+        return enqueue_due(sweep, reconcile_workspace.delay)
+
+    return reconcile_all, reconcile_workspace
+
+
+def enqueue_due(sweep: Sweep, enqueue: Callable[[int], object]) -> int:
+    """Enqueue a sweep for every connected workspace that is due; returns how many."""
+    now = timezone.now()
+    enqueued = 0
+    for workspace_id in sweep.connected_workspace_ids():
+        if claim(provider=sweep.provider, workspace_id=workspace_id, now=now):
+            enqueue(workspace_id)
+            enqueued += 1
+    return enqueued
+
+
+def run(sweep: Sweep, workspace_id: int) -> str:
+    """One workspace's sweep: "ok", "failed", "not connected" or "gone". The watermark advances
+    whichever of the first two it is."""
+    workspace = Workspace.objects.filter(pk=workspace_id, is_active=True).first()
+    if workspace is None:
+        return "gone"
+    state = state_of(provider=sweep.provider, workspace=workspace)
+    now = timezone.now()
+    start = window_start(state.watermark, now, lookback=sweep.lookback)
+    try:
+        failures = sweep.repair(workspace, state, start, now)
+    except ProviderNotConnected:
+        return "not connected"
+    except ProviderError as exc:
+        if isinstance(exc, ProviderAuthError):
+            sweep.on_auth_error(workspace, exc)
+        failed(state, now, exc.safe_message)
+        logger.warning(
+            "%s reconcile of workspace %s failed: %s", sweep.provider, workspace_id, exc.detail
+        )
+        return "failed"
+    succeeded(state, now, failures)
+    return "ok"
 
 
 def claim(*, provider: str, workspace_id: int, now: datetime) -> bool:

@@ -6,7 +6,9 @@ import httpx
 import pytest
 import respx
 
-from calendly.client import CalendlyClient, CalendlyConflict, exchange_code, refresh_token
+from calendly.client import CalendlyClient
+from calendly.dialect import CalendlyConflict
+from calendly.oauth import exchange_code, refresh_token
 from integrations.errors import (
     ProviderAuthError,
     ProviderBadRequest,

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from calendly.client import WRITE_PROBES, CalendlyClient, CalendlyConflict
+from calendly.client import WRITE_PROBES, CalendlyClient
+from calendly.dialect import CalendlyConflict
 from calendly.payloads import parse_event
 from calendly.sandbox.server import ALL_SCOPES, start_sandbox
 from calendly.signatures import SIGNATURE_HEADER, verify
@@ -376,7 +377,7 @@ def test_state_shows_deliveries_without_signing_keys(base_url, client, me, recei
 def test_oauth_code_and_refresh_against_the_sandbox(base_url, settings):
     from urllib.parse import parse_qs, urlsplit
 
-    from calendly.client import exchange_code, refresh_token
+    from calendly.oauth import exchange_code, refresh_token
 
     settings.CALENDLY_OAUTH_CLIENT_ID, settings.CALENDLY_OAUTH_CLIENT_SECRET = "id", "secret"
     httpx.post(

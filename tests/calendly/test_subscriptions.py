@@ -123,7 +123,7 @@ def test_a_409_on_create_is_sorted_out_and_ends_with_one(workspace, calendly_con
 @pytest.fixture
 def oauth_connected(settings, workspace, calendly_sandbox, calendly_receiver):
     """An OAuth-connected workspace (the tokens as the callback stores them)."""
-    from calendly.client import exchange_code
+    from calendly.oauth import exchange_code
 
     settings.CALENDLY_OAUTH_CLIENT_ID, settings.CALENDLY_OAUTH_CLIENT_SECRET = "id", "secret"
     settings.CALENDLY_WEBHOOK_SIGNING_KEY = "whsec-sandbox-oauth-app-key"
