@@ -38,7 +38,7 @@ from booking.models import (
     Offer,
     OfferedSlot,
 )
-from integrations.errors import (
+from followups.errors import (
     DirectBookingUnavailable,
     ProviderError,
     ProviderUnavailable,

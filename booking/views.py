@@ -14,8 +14,8 @@ from booking.forms import TaskForm
 from booking.models import Appointment, BookingAttempt, OfferedSlot
 from booking.selectors import appointments_for, appointments_of_lead
 from followups import services as followups
+from followups.errors import ProviderError
 from followups.models import Task
-from integrations.errors import ProviderError
 from workspaces.access import MEMBERS, SETTERS, workspace_view
 from workspaces.models import Lead
 

@@ -2,7 +2,7 @@
 
 Request URLs are always the configured base (``settings.CALENDLY_API_BASE``) plus a path; a
 resource URI handed to a method only gives its last segment (the UUID), so a URI from a webhook
-can never send the token to another host or endpoint. Failures become ``integrations.errors``
+can never send the token to another host or endpoint. Failures become ``followups.errors``
 types whose messages come from Calendly's ``title``/``message``/``details``, never the token.
 
 Retries, by kind of call:
@@ -34,7 +34,7 @@ import httpx
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from integrations.errors import (
+from followups.errors import (
     ProviderAuthError,
     ProviderBadRequest,
     ProviderError,

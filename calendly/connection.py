@@ -26,13 +26,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from integrations import booking_settings, connections, selectors
-from integrations.errors import (
+from followups.errors import (
     InvalidSetting,
     ProviderAuthError,
     ProviderNotConnected,
     ProviderPermissionError,
 )
+from integrations import booking_settings, connections, selectors
 from integrations.models import Connection
 from workspaces.models import Workspace
 

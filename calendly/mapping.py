@@ -30,7 +30,7 @@ from booking import lifecycle
 from booking.matching import Invitee as Person
 from booking.matching import match_lead
 from booking.models import Appointment, BookingAttempt
-from integrations.errors import ProviderError
+from followups.errors import ProviderError
 from integrations.models import WebhookDelivery
 from integrations.providers import BookingRef
 from workspaces.models import Lead, Workspace

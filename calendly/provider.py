@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 
 from django.utils import timezone as dj_timezone
 
-from integrations.errors import (
+from followups.errors import (
     DirectBookingUnavailable,
     ProviderAuthError,
     ProviderBadRequest,

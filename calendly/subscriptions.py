@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from integrations.errors import ProviderAuthError, ProviderError
+from followups.errors import ProviderAuthError, ProviderError
 from workspaces.models import Workspace
 
 from . import connection

@@ -26,8 +26,8 @@ from celery import shared_task
 from django.utils import timezone
 
 from booking.models import Appointment
+from followups.errors import ProviderAuthError, ProviderError, ProviderNotConnected
 from integrations import reconcile
-from integrations.errors import ProviderAuthError, ProviderError, ProviderNotConnected
 from workspaces.models import Workspace
 
 from . import connection, subscriptions

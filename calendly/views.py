@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from followups.errors import ProviderError
 from integrations import connections, inbox, selectors, webhooks
-from integrations.errors import ProviderError
 from workspaces.access import ADMINS, get_workspace_for, workspace_view
 from workspaces.models import Workspace
 

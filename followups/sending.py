@@ -24,8 +24,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from followups import channels
+from followups.errors import ProviderError, ProviderRateLimited, ProviderUnavailable
 from followups.models import Enrollment, OutboundMessage
-from integrations.errors import ProviderError, ProviderRateLimited, ProviderUnavailable
 from workspaces.models import Lead
 
 logger = logging.getLogger(__name__)

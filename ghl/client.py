@@ -1,7 +1,7 @@
 """The GoHighLevel API v2 client: one location, one token, typed answers, errors as types.
 
 Every call carries the ``Version`` header GHL wants for its area (calendars and conversations
-vs contacts and locations, both from settings). Failures become ``integrations.errors`` types
+vs contacts and locations, both from settings). Failures become ``followups.errors`` types
 with safe messages; the token never appears in a message, a detail or a log line.
 
 Retries: a 429 is retried after ``Retry-After`` (plus jitter) while it fits a small budget, then
@@ -26,7 +26,7 @@ from urllib.parse import quote
 import httpx
 from django.conf import settings
 
-from integrations.errors import (
+from followups.errors import (
     ProviderAuthError,
     ProviderBadRequest,
     ProviderError,

@@ -17,8 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 
-from integrations import connections, inbox, selectors
-from integrations.errors import (
+from followups.errors import (
     InvalidSetting,
     ProviderAuthError,
     ProviderBadRequest,
@@ -26,6 +25,7 @@ from integrations.errors import (
     ProviderNotConnected,
     ProviderPermissionError,
 )
+from integrations import connections, inbox, selectors
 from workspaces.models import Workspace
 
 from .client import GhlClient

@@ -23,7 +23,7 @@ from django.utils import timezone
 from booking import inbound, lifecycle
 from booking.matching import Invitee, match_lead
 from booking.models import Appointment as OurAppointment
-from integrations.errors import ProviderError
+from followups.errors import ProviderError
 from integrations.models import WebhookDelivery
 from workspaces.models import Lead, Workspace
 

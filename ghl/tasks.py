@@ -21,8 +21,8 @@ from celery import shared_task
 from django.utils import timezone
 
 from booking.models import Appointment as OurAppointment
+from followups.errors import ProviderAuthError, ProviderBadRequest, ProviderError
 from integrations import reconcile
-from integrations.errors import ProviderAuthError, ProviderBadRequest, ProviderError
 from workspaces.models import Workspace
 
 from . import connection

@@ -21,8 +21,8 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from followups.errors import ProviderAuthError, ProviderError, ProviderRateLimited
 from integrations import connections
-from integrations.errors import ProviderAuthError, ProviderError, ProviderRateLimited
 from integrations.models import WebhookDelivery
 from integrations.providers import get_spec
 from workspaces import audit

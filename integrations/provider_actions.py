@@ -6,8 +6,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from followups.errors import InvalidSetting, ProviderAuthError, ProviderError
 from integrations import connections, selectors
-from integrations.errors import InvalidSetting, ProviderAuthError, ProviderError
 from integrations.providers import ConnectionReport, ProviderSpec
 from workspaces.models import Workspace
 

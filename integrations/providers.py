@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from integrations.errors import ProviderNotConnected
+from followups.errors import ProviderNotConnected
 
 if TYPE_CHECKING:
     from workspaces.models import Lead, Workspace

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 
-from integrations.errors import ProviderAuthError
+from followups.errors import ProviderAuthError
 from integrations.models import ReconcileState
 
 logger = logging.getLogger(__name__)

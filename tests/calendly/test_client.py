@@ -7,7 +7,7 @@ import pytest
 import respx
 
 from calendly.client import CalendlyClient, CalendlyConflict, exchange_code, refresh_token
-from integrations.errors import (
+from followups.errors import (
     ProviderAuthError,
     ProviderBadRequest,
     ProviderPermissionError,

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from calendly import connection
 from calendly.sandbox.server import ALL_SCOPES
-from integrations.errors import InvalidSetting, ProviderAuthError
+from followups.errors import InvalidSetting, ProviderAuthError
 from integrations.models import Connection
 from tests.calendly.helpers import OLD_INTRO, STRATEGY
 from workspaces.models import AuditEvent

@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.db import OperationalError, close_old_connections, connection
 from django.utils import timezone
 
+from followups.errors import ProviderBadRequest, ProviderUnavailable
 from integrations import inbox, providers, tasks
-from integrations.errors import ProviderBadRequest, ProviderUnavailable
 from integrations.models import WebhookDelivery
 from tests.factories import WorkspaceFactory
 from tests.integrations import fake
@@ -342,7 +342,7 @@ def test_twenty_concurrent_workers_process_a_delivery_once(fake_provider, record
 
 
 def test_a_refused_token_while_mapping_marks_the_connection(workspace, connected, recorder):
-    from integrations.errors import ProviderAuthError
+    from followups.errors import ProviderAuthError
 
     recorder.fail_with = ProviderAuthError("Fake refused the token.", status=401)
     delivery, _ = accept(workspace)
