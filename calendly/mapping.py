@@ -35,7 +35,7 @@ from integrations.models import WebhookDelivery
 from integrations.providers import BookingRef
 from workspaces.models import Lead, Workspace
 
-from . import connection
+from .account import chosen_event_type
 from .payloads import (
     INVITEE_CANCELED,
     INVITEE_CREATED,
@@ -217,7 +217,7 @@ def ref_of(invitee_uri: str) -> BookingRef:
 
 def _is_ours(workspace: Workspace, facts: Facts) -> bool:
     """Of the workspace's chosen event type, or about a booking we already hold."""
-    chosen = connection.chosen_event_type(workspace)
+    chosen = chosen_event_type(workspace)
     if chosen and facts.event.event_type.rstrip("/") == chosen.rstrip("/"):
         return True
     invitee = facts.invitee

@@ -30,7 +30,14 @@ from followups.errors import ProviderAuthError, ProviderError, ProviderNotConnec
 from integrations import reconcile
 from workspaces.models import Workspace
 
-from . import connection, subscriptions
+from . import subscriptions
+from .account import (
+    account_for,
+    client_for,
+    connected_workspace_ids,
+    mark_needs_reauth,
+    workspace_ids_with_credentials,
+)
 from .mapping import PROVIDER, apply_invitee
 from .payloads import INVITEE_CANCELED, INVITEE_CREATED
 from .types import ScheduledEvent
@@ -56,7 +63,7 @@ def ensure_subscription(workspace_id: int) -> str:
 @shared_task(name="calendly.tasks.check_all_subscriptions")
 def check_all_subscriptions() -> int:
     """The health check: one ``ensure_subscription`` per workspace with a working token."""
-    ids = connection.workspace_ids_with_credentials()
+    ids = workspace_ids_with_credentials()
     for workspace_id in ids:
         ensure_subscription.delay(workspace_id)
     return len(ids)
@@ -70,7 +77,7 @@ def reconcile_all() -> int:
     """Enqueue a sweep for every connected workspace that is due; returns how many."""
     now = timezone.now()
     enqueued = 0
-    for workspace_id in connection.connected_workspace_ids():
+    for workspace_id in connected_workspace_ids():
         if reconcile.claim(provider=PROVIDER, workspace_id=workspace_id, now=now):
             reconcile_workspace.delay(workspace_id)
             enqueued += 1
@@ -85,9 +92,9 @@ def reconcile_workspace(workspace_id: int) -> str:
     state = reconcile.state_of(provider=PROVIDER, workspace=workspace)
     now = timezone.now()
     try:
-        account = connection.account_for(workspace)
+        account = account_for(workspace)
         start = reconcile.window_start(state.watermark, now, lookback=LOOKBACK)
-        with connection.client_for(account) as client:
+        with client_for(account) as client:
             events = client.scheduled_events(
                 user=account.user_uri, min_start_time=start, max_start_time=now + HORIZON
             )
@@ -96,7 +103,7 @@ def reconcile_workspace(workspace_id: int) -> str:
         return "not connected"
     except ProviderError as exc:
         if isinstance(exc, ProviderAuthError):
-            connection.mark_needs_reauth(workspace=workspace, error=exc.safe_message)
+            mark_needs_reauth(workspace=workspace, error=exc.safe_message)
         reconcile.failed(state, now, exc.safe_message)
         logger.warning("Calendly reconcile of workspace %s failed: %s", workspace_id, exc.detail)
         return "failed"

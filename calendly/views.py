@@ -27,6 +27,7 @@ from workspaces.access import ADMINS, get_workspace_for, workspace_view
 from workspaces.models import Workspace
 
 from . import connection, oauth
+from .account import has_credentials, signing_key_of
 from .models import Subscription
 from .payloads import PayloadError, parse_event
 from .signatures import SIGNATURE_HEADER, SignatureError, verify
@@ -45,7 +46,7 @@ def webhook(request: HttpRequest, workspace_id) -> JsonResponse:
     if workspace is None:
         raise webhooks.Refused(404, "unknown workspace")
     body = webhooks.read_body(request)
-    _authenticate(request, workspace, body, key=connection.signing_key_of(stored))
+    _authenticate(request, workspace, body, key=signing_key_of(stored))
     try:
         event = parse_event(body)
     except PayloadError as exc:
@@ -122,7 +123,7 @@ def oauth_callback(request: HttpRequest):
 @require_POST
 def repair_subscription(request: HttpRequest):
     workspace = request.workspace
-    if not connection.has_credentials(workspace):
+    if not has_credentials(workspace):
         messages.error(request, "Connect Calendly first: the subscription is made on connect.")
         return _back(workspace)
     asked_at = timezone.now()
@@ -149,7 +150,7 @@ def repair_subscription(request: HttpRequest):
 @require_POST
 def disable(request: HttpRequest):
     workspace = request.workspace
-    if not connection.has_credentials(workspace):
+    if not has_credentials(workspace):
         messages.info(request, "Calendly is already disabled for this workspace.")
         return _back(workspace)
     outcome = connection.disconnect(workspace=workspace, actor=request.user)
