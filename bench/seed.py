@@ -55,7 +55,7 @@ def seed(*, leads: int) -> Seeded:
     with transaction.atomic():
         workspace = Workspace.objects.create(
             name=WORKSPACE_NAME,
-            booking_provider=Workspace.Provider.CALENDLY,
+            booking_provider="calendly",
             timezone="America/New_York",
         )
         connections.connect(

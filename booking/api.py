@@ -33,7 +33,7 @@ from booking.serializers import (
     OfferInputSerializer,
     OfferSerializer,
 )
-from integrations.errors import ProviderError, ProviderNotConnected
+from followups.errors import ProviderError, ProviderNotConnected
 from workspaces.access import MEMBERS, SETTERS, roles_in
 from workspaces.api.auth import ApiKeyAuthentication
 from workspaces.api.pagination import PageSizePagination

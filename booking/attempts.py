@@ -31,7 +31,7 @@ from booking.gates import (
 )
 from booking.lifecycle import record_booked
 from booking.models import BookingAttempt, Offer, OfferedSlot
-from integrations.errors import DirectBookingUnavailable, ProviderError, ProviderUnavailable
+from followups.errors import DirectBookingUnavailable, ProviderError, ProviderUnavailable
 from integrations.providers import BookingProvider, BookingResult, get_provider
 from workspaces.models import Lead
 

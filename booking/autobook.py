@@ -39,7 +39,7 @@ from booking.gates import (
     with_reason,
 )
 from booking.models import AutoBookOutcome, BookingAttempt, InboundMessage, Offer, OfferedSlot
-from integrations.errors import DirectBookingUnavailable, ProviderError, SlotTaken
+from followups.errors import DirectBookingUnavailable, ProviderError, SlotTaken
 from workspaces.models import Lead
 
 Outcome = AutoBookOutcome

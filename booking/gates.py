@@ -18,7 +18,7 @@ from booking.models import (
     Offer,
     OfferedSlot,
 )
-from integrations.errors import ProviderError
+from followups.errors import ProviderError
 from integrations.providers import BookingProvider, get_provider
 from workspaces.models import Lead
 

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from booking.models import Offer, OfferedSlot
-from integrations.errors import ProviderError
+from followups.errors import ProviderError
 from integrations.providers import BookingProvider, Slot, get_provider
 from workspaces.formatting import format_time, zone_named
 from workspaces.models import Lead

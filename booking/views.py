@@ -14,8 +14,9 @@ from booking.forms import TaskForm
 from booking.models import Appointment, BookingAttempt, OfferedSlot
 from booking.selectors import appointments_for, appointments_of_lead
 from followups import services as followups
+from followups.errors import ProviderError
 from followups.models import Task
-from integrations.errors import ProviderError
+from workspaces import provider_choices
 from workspaces.access import MEMBERS, SETTERS, workspace_view
 from workspaces.models import Lead
 
@@ -30,7 +31,7 @@ def appointment_list(request):
     provider = request.GET.get("provider", "")
     if status not in Appointment.Status.values:
         status = ""
-    if provider not in workspace.Provider.values:
+    if provider not in dict(provider_choices.choices()):
         provider = ""
     qs = appointments_for(workspace=workspace, when=when, status=status, provider=provider)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -43,7 +44,7 @@ def appointment_list(request):
             "status": status,
             "provider": provider,
             "statuses": Appointment.Status.choices,
-            "providers": workspace.Provider.choices,
+            "providers": provider_choices.choices(),
             "tz": zoneinfo.ZoneInfo(workspace.timezone),
         },
     )

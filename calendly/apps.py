@@ -8,7 +8,7 @@ class CalendlyConfig(AppConfig):
     def ready(self):
         from integrations.providers import ProviderSpec, register
 
-        from . import card, connection, mapping
+        from . import account, card, connection, mapping
         from .forms import CalendlySettingsForm
         from .provider import CalendlyProvider
 
@@ -21,7 +21,7 @@ class CalendlyConfig(AppConfig):
                 "signed webhook.",
                 factory=CalendlyProvider,
                 map_delivery=mapping.map_delivery,
-                is_connected=connection.is_connected,
+                is_connected=account.is_connected,
                 card_template="calendly/card.html",
                 card_context=card.card_context,
                 settings_form=CalendlySettingsForm,

@@ -20,7 +20,7 @@ from urllib.parse import quote
 import httpx
 from django.conf import settings
 
-from integrations.errors import ProviderBadRequest, ProviderPermissionError
+from followups.errors import ProviderBadRequest, ProviderPermissionError
 from integrations.http import DEFAULT_TIMEOUT, Closing, ProviderHttp
 from integrations.providers import Slot
 from integrations.responses import ResponseShapeError, parse_time

@@ -1,6 +1,7 @@
 """A workspace's Calendly connection: services (connect with a personal access token or OAuth,
-choose the event type, keep the OAuth token fresh, the webhook signing key, disable) and
-selectors (the account to call Calendly with), on top of ``integrations``' encrypted storage.
+choose the event type, check the token's scopes, disable) and the status the card and the admin
+API show, on top of ``integrations``' encrypted storage. The account to call Calendly with, the
+OAuth token's renewal and the webhook signing key are ``calendly.account``'s.
 
 Stored as the workspace's ``calendly`` Connection: the access token (with OAuth also the refresh
 token) and our webhook signing key as encrypted secrets; who is connected (user, organization,
@@ -10,42 +11,43 @@ the event types to choose from and any missing scopes as plain config.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
-from integrations import connections, selectors
-from integrations.errors import (
-    InvalidSetting,
-    ProviderAuthError,
-    ProviderNotConnected,
-    ProviderPermissionError,
-)
+from followups.errors import InvalidSetting, ProviderAuthError, ProviderPermissionError
+from integrations import connections
 from integrations.models import Connection
 from workspaces.models import Workspace
 
+from . import subscriptions, tasks
+from .account import (
+    ACCESS_TOKEN,
+    AUTH_OAUTH,
+    AUTH_TOKEN,
+    PROVIDER,
+    REFRESH_TOKEN,
+    SIGNING_KEY,
+    has_credentials,
+    iso,
+    load,
+    stored_token,
+    webhook_url,
+)
 from .client import WRITE_PROBES, CalendlyClient
+from .event_types import resolve_event_type
 from .models import Subscription
-from .oauth import refresh_token
 from .types import EventType, OAuthTokens, User
 
 logger = logging.getLogger(__name__)
 
-PROVIDER = "calendly"
-ACCESS_TOKEN, REFRESH_TOKEN, SIGNING_KEY = "access_token", "refresh_token", "webhook_signing_key"
-AUTH_TOKEN, AUTH_OAUTH = "token", "oauth"
 # What the product needs (calendly-api.md, Scopes), in the order Calendly's token page lists them.
 REQUIRED_SCOPES = (
     "users:read",
@@ -56,30 +58,9 @@ REQUIRED_SCOPES = (
     "scheduling_links:write",
     "webhooks:write",
 )
-REFRESH_MARGIN = timedelta(minutes=5)  # an OAuth token this close to expiry is renewed first
-SIGNING_KEY_BYTES = 32
 CHOOSE_EVENT_TYPE = (
     "Choose the event type to book into: pick it from the list or paste its booking link."
 )
-
-
-@dataclass(frozen=True)
-class Account:
-    """What calling Calendly for one workspace takes. ``token`` never leaves the server."""
-
-    token: str = field(repr=False)
-    auth: str
-    user_uri: str
-    organization_uri: str
-    event_type_uri: str = ""
-    event_type_name: str = ""
-    duration_minutes: int | None = None
-    required_questions: tuple[str, ...] = ()
-    timezone: str = ""
-
-    @property
-    def duration(self) -> timedelta | None:
-        return timedelta(minutes=self.duration_minutes) if self.duration_minutes else None
 
 
 @dataclass(frozen=True)
@@ -105,103 +86,13 @@ class Disabled:
 # Selectors
 
 
-def client_for(account: Account, **kwargs) -> CalendlyClient:
-    return CalendlyClient(account.token, **kwargs)
-
-
-def find_account(
-    workspace: Workspace, *, usable_only: bool = True, need_event_type: bool = True
-) -> Account | None:
-    """The stored account, or None when the workspace isn't (fully) connected. The OAuth token
-    may be about to expire: calls to Calendly go through ``account_for``, which renews it.
-
-    ``usable_only=False`` also returns the credentials of a connection marked ``needs_reauth``
-    or ``error`` (what "Test connection" checks, so a passing check can bring it back)."""
-    return _account(_load(workspace), usable_only=usable_only, need_event_type=need_event_type)
-
-
-def account_for(
-    workspace: Workspace, *, usable_only: bool = True, need_event_type: bool = True
-) -> Account:
-    """The account to call Calendly with now (an OAuth token close to expiry is renewed first),
-    or ProviderNotConnected."""
-    stored = _load(workspace)
-    if stored is not None and _expiring(stored):
-        stored = _refreshed(workspace)
-    account = _account(stored, usable_only=usable_only, need_event_type=need_event_type)
-    if account is None:
-        raise ProviderNotConnected(
-            "Calendly is not connected for this workspace: connect it on the Integrations tab."
-        )
-    return account
-
-
-def is_connected(workspace: Workspace) -> bool:
-    return find_account(workspace) is not None
-
-
-def has_credentials(workspace: Workspace) -> bool:
-    stored = _load(workspace)
-    return bool(stored and stored.status != Connection.Status.DISCONNECTED and stored.secrets)
-
-
-def chosen_event_type(workspace: Workspace) -> str:
-    """The URI of the event type this workspace books (what webhooks are filtered on)."""
-    stored = _load(workspace)
-    return (stored.config.get("event_type_uri") or "") if stored else ""
-
-
-def signing_key(workspace: Workspace) -> str:
-    """The key this workspace's deliveries are signed with ("" when none: refuse them all)."""
-    return signing_key_of(_load(workspace))
-
-
-def signing_key_of(stored: Connection | None) -> str:
-    """The same, from the connection row the webhook view loaded with the workspace. A
-    personal-token workspace's key is ours (encrypted in the connection); an OAuth workspace's
-    is the OAuth app's (``CALENDLY_WEBHOOK_SIGNING_KEY``)."""
-    if stored is None or stored.status == Connection.Status.DISCONNECTED:
-        return ""
-    if stored.config.get("auth") == AUTH_OAUTH:
-        return settings.CALENDLY_WEBHOOK_SIGNING_KEY or ""
-    return stored.secret(SIGNING_KEY)
-
-
-def key_fingerprint(key: str) -> str:
-    """Which key, without the key: 64 bits of its SHA-256."""
-    return hashlib.sha256(key.encode()).hexdigest()[:16] if key else ""
-
-
-def webhook_url(workspace: Workspace) -> str:
-    path = reverse("calendly_webhook", kwargs={"workspace_id": workspace.public_id})
-    return f"{settings.PUBLIC_BASE_URL}{path}"
-
-
 def oauth_configured() -> bool:
     return bool(settings.CALENDLY_OAUTH_CLIENT_ID and settings.CALENDLY_OAUTH_CLIENT_SECRET)
 
 
-def connected_workspace_ids() -> list[int]:
-    return selectors.connected_workspace_ids(provider=PROVIDER)
-
-
-def workspace_ids_with_credentials() -> list[int]:
-    """Active workspaces whose token works (connected, or waiting for an event type or a
-    scope): the ones whose webhook subscription is kept up."""
-    return list(
-        Connection.objects.filter(
-            provider=PROVIDER,
-            status__in=[Connection.Status.CONNECTED, Connection.Status.ERROR],
-            workspace__is_active=True,
-        )
-        .order_by("workspace_id")
-        .values_list("workspace_id", flat=True)
-    )
-
-
 def status(workspace: Workspace) -> dict[str, Any]:
     """What the card and the admin API show; never a secret, only the token's last four."""
-    stored = _load(workspace)
+    stored = load(workspace)
     live = stored is not None and stored.status != Connection.Status.DISCONNECTED
     config = stored.config if live else {}
     subscription = Subscription.objects.filter(workspace=workspace).first()
@@ -237,9 +128,9 @@ def _subscription_status(subscription) -> dict[str, Any]:
     return {
         "state": subscription.state,
         "uri": subscription.uri,
-        "checked_at": _iso(subscription.checked_at),
+        "checked_at": iso(subscription.checked_at),
         "last_error": subscription.last_error,
-        "repaired_at": _iso(subscription.repaired_at),
+        "repaired_at": iso(subscription.repaired_at),
         "repair_reason": subscription.repair_reason,
     }
 
@@ -308,7 +199,7 @@ def connect(*, workspace: Workspace, data: dict, actor=None, actor_label: str = 
     (chosen from the list, or a pasted booking link, which wins). Checked at Calendly before
     anything is stored; nothing is stored when Calendly says no. Without an event type the
     token is kept and the card asks for one from the list Calendly returned."""
-    stored = _load(workspace)
+    stored = load(workspace)
     new_token = (data.get(ACCESS_TOKEN) or "").strip()
     link = (data.get("event_type_link") or "").strip()
     wanted = link or (data.get("event_type") or "").strip()
@@ -317,7 +208,7 @@ def connect(*, workspace: Workspace, data: dict, actor=None, actor_label: str = 
         auth, token = AUTH_TOKEN, new_token
     elif stored is not None and stored.status != Connection.Status.DISCONNECTED and stored.secrets:
         auth = stored.config.get("auth", AUTH_TOKEN)
-        token = _stored_token(workspace, stored)
+        token = stored_token(workspace, stored)
         wanted = wanted or stored.config.get("event_type_uri", "")
     else:
         raise InvalidSetting(
@@ -334,7 +225,7 @@ def connect(*, workspace: Workspace, data: dict, actor=None, actor_label: str = 
         secret_values = {ACCESS_TOKEN: token, **({SIGNING_KEY: kept_key} if kept_key else {})}
         extra = {"token_expires_at": ""}
     else:
-        secret_values = dict(_load(workspace).secrets)
+        secret_values = dict(load(workspace).secrets)
         extra = {}
     return _store(
         workspace=workspace,
@@ -371,7 +262,7 @@ def connect_oauth(*, workspace: Workspace, tokens: OAuthTokens, actor=None, acto
     """Store the tokens of a finished OAuth round trip. The event type chosen before is kept
     when it is still one of this user's. A missing scope can't be a field error here, so the
     connection is stored marked ``error`` with the scopes named."""
-    stored = _load(workspace)
+    stored = load(workspace)
     previous = ""
     if stored is not None and stored.status != Connection.Status.DISCONNECTED:
         previous = stored.config.get("event_type_uri", "")
@@ -393,7 +284,7 @@ def connect_oauth(*, workspace: Workspace, tokens: OAuthTokens, actor=None, acto
         auth=AUTH_OAUTH,
         secret_values={ACCESS_TOKEN: tokens.access_token, REFRESH_TOKEN: tokens.refresh_token},
         token_hint="",
-        extra_config={"token_expires_at": _iso(tokens.expires_at) or ""},
+        extra_config={"token_expires_at": iso(tokens.expires_at) or ""},
         actor=actor,
         actor_label=actor_label,
     )
@@ -482,10 +373,8 @@ def _expect_subscription(workspace: Workspace) -> None:
 def _enqueue_subscription(workspace_id: int) -> None:
     """Make sure of the webhook subscription, in a task. A broker error is logged, not raised:
     the periodic health check does it within minutes."""
-    from .tasks import ensure_subscription
-
     try:
-        ensure_subscription.delay(workspace_id)
+        tasks.ensure_subscription.delay(workspace_id)
     except Exception:
         logger.exception("Could not enqueue the Calendly subscription check of %s", workspace_id)
 
@@ -493,66 +382,6 @@ def _enqueue_subscription(workspace_id: int) -> None:
 def request_subscription_check(*, workspace: Workspace) -> None:
     """The card's Repair button: the same task, after commit."""
     transaction.on_commit(partial(_enqueue_subscription, workspace.pk))
-
-
-def resolve_event_type(
-    event_types: list[EventType], wanted: str, *, field: str = "event_type", owner: str = ""
-) -> EventType | None:
-    """The event type ``wanted`` names: its URI, or its public booking link compared without
-    scheme, query string, trailing slash or case. Refused with a message on ``field`` when it
-    is none of them, inactive or deleted; None when nothing was asked for."""
-    wanted = (wanted or "").strip()
-    if not wanted:
-        return None
-    key = _comparable(wanted)
-    if key is None:
-        raise InvalidSetting(
-            "Paste the event type's booking link (https://calendly.com/<you>/<event>) or "
-            "choose one from the list.",
-            field=field,
-        )
-    found = next((t for t in event_types if _comparable(t.uri) == key), None) or next(
-        (t for t in event_types if t.scheduling_url and _comparable(t.scheduling_url) == key),
-        None,
-    )
-    whose = f"{owner}'s" if owner else "this account's"
-    if found is None:
-        if "/event_types/" in key:
-            message = (
-                f"That event type is not one of {whose} event types in Calendly (it may have "
-                "been deleted): choose one from the list."
-            )
-        else:
-            message = (
-                f"No event type of {whose} has that booking link: copy the link from the event "
-                "type in Calendly (“Copy link”), or choose one from the list."
-            )
-        raise InvalidSetting(message, field=field)
-    if found.deleted_at is not None:
-        raise InvalidSetting(
-            f"“{found.name}” was deleted in Calendly: choose another event type.", field=field
-        )
-    if not found.active:
-        raise InvalidSetting(
-            f"“{found.name}” is turned off in Calendly: turn it on there, or choose another "
-            "event type.",
-            field=field,
-        )
-    return found
-
-
-def _comparable(url: str) -> str | None:
-    """host + path, lower-case, without scheme, ``www.``, query, fragment or trailing slash."""
-    text = url.strip()
-    if "://" not in text:
-        if "/" not in text or " " in text:
-            return None
-        text = f"https://{text}"
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return None
-    host = parts.netloc.lower().removeprefix("www.")
-    return f"{host}{parts.path.rstrip('/')}".lower()
 
 
 def scopes_message(missing: tuple[str, ...] | list[str], *, oauth: bool = False) -> str:
@@ -613,7 +442,7 @@ def _probe_scopes(
 
 def record_scopes(*, workspace: Workspace, missing: tuple[str, ...]) -> None:
     """Keep what the last check found missing, for the card (audited only when it changes)."""
-    stored = _load(workspace)
+    stored = load(workspace)
     if stored is None or list(stored.config.get("missing_scopes", [])) == list(missing):
         return
     connections.update_connection(
@@ -622,71 +451,6 @@ def record_scopes(*, workspace: Workspace, missing: tuple[str, ...]) -> None:
         config={"missing_scopes": list(missing)},
         actor_label="connection check",
     )
-
-
-# Services: the OAuth token and the signing key
-
-
-def _stored_token(workspace: Workspace, stored: Connection) -> str:
-    if _expiring(stored):
-        stored = _refreshed(workspace)
-    return stored.secret(ACCESS_TOKEN)
-
-
-def _expiring(stored: Connection) -> bool:
-    if stored.config.get("auth") != AUTH_OAUTH or not stored.secret(REFRESH_TOKEN):
-        return False
-    expires_at = _parse(stored.config.get("token_expires_at"))
-    return expires_at is None or expires_at - timezone.now() <= REFRESH_MARGIN
-
-
-def _refreshed(workspace: Workspace) -> Connection:
-    """Renew the OAuth token under a lock on the connection row: a second worker waits, then
-    finds it fresh and uses it (Calendly replaces the refresh token on use, so two refreshes
-    with the same one would lose the connection)."""
-    try:
-        return _refresh_locked(workspace)
-    except ProviderAuthError as exc:
-        mark_needs_reauth(workspace=workspace, error=exc.safe_message)
-        raise
-
-
-def _refresh_locked(workspace: Workspace) -> Connection:
-    with transaction.atomic():
-        locked = Connection.objects.select_for_update().get(workspace=workspace, provider=PROVIDER)
-        if not _expiring(locked):
-            return locked
-        tokens = refresh_token(locked.secret(REFRESH_TOKEN))
-        logger.info("Calendly OAuth token of workspace %s renewed", workspace.pk)
-        return connections.update_connection(
-            workspace=workspace,
-            provider=PROVIDER,
-            secrets={ACCESS_TOKEN: tokens.access_token, REFRESH_TOKEN: tokens.refresh_token},
-            config={"token_expires_at": _iso(tokens.expires_at) or ""},
-            audit=False,
-        )
-
-
-def ensure_signing_key(*, workspace: Workspace) -> str:
-    """Our webhook signing key, generated and stored (encrypted, committed) the first time. It
-    is always stored before any subscription is created with it (DOMAIN.md, Lessons)."""
-    stored = _load(workspace)
-    key = stored.secret(SIGNING_KEY) if stored else ""
-    if key:
-        return key
-    key = secrets.token_urlsafe(SIGNING_KEY_BYTES)
-    with transaction.atomic():
-        connections.update_connection(
-            workspace=workspace,
-            provider=PROVIDER,
-            secrets={SIGNING_KEY: key},
-            actor_label="webhook subscription",
-        )
-    return _load(workspace).secret(SIGNING_KEY)
-
-
-def mark_needs_reauth(*, workspace: Workspace, error: str = "") -> None:
-    connections.mark_needs_reauth(workspace=workspace, provider=PROVIDER, error=error)
 
 
 # Services: disabling
@@ -698,49 +462,8 @@ def disconnect(*, workspace: Workspace, actor=None, actor_label: str = "") -> Di
     or the token already revoked: the local side is wiped all the same, and the answer says the
     subscription is still there. The ``disconnect`` hook: call it through
     ``integrations.provider_actions.disconnect_provider``, which also turns auto-book off."""
-    from . import subscriptions
-
     removal = subscriptions.remove(workspace=workspace)
     connections.disconnect(
         workspace=workspace, provider=PROVIDER, actor=actor, actor_label=actor_label
     )
     return Disabled(subscription_removed=removal.ok, subscription_detail=removal.detail)
-
-
-# The seam to integrations' storage
-
-
-def _load(workspace: Workspace) -> Connection | None:
-    return selectors.get_connection(workspace=workspace, provider=PROVIDER)
-
-
-def _account(stored, *, usable_only: bool, need_event_type: bool) -> Account | None:
-    if stored is None or stored.status == Connection.Status.DISCONNECTED:
-        return None
-    if usable_only and not stored.is_usable:
-        return None
-    token = stored.secret(ACCESS_TOKEN)
-    config = stored.config
-    if not token or not config.get("user_uri"):
-        return None
-    if need_event_type and not config.get("event_type_uri"):
-        return None
-    return Account(
-        token=token,
-        auth=config.get("auth", AUTH_TOKEN),
-        user_uri=config["user_uri"],
-        organization_uri=config.get("organization_uri", ""),
-        event_type_uri=config.get("event_type_uri", ""),
-        event_type_name=config.get("event_type_name", ""),
-        duration_minutes=config.get("event_type_duration") or None,
-        required_questions=tuple(config.get("required_questions") or ()),
-        timezone=config.get("timezone", ""),
-    )
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def _parse(value) -> datetime | None:
-    return parse_datetime(value) if isinstance(value, str) and value else None

@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from integrations.errors import (
+from followups.errors import (
     ProviderBadRequest,
     ProviderError,
     ProviderPermissionError,

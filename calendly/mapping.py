@@ -30,12 +30,12 @@ from booking import lifecycle
 from booking.matching import Invitee as Person
 from booking.matching import match_lead
 from booking.models import Appointment, BookingAttempt
-from integrations.errors import ProviderError
+from followups.errors import ProviderError
 from integrations.models import WebhookDelivery
 from integrations.providers import BookingRef
 from workspaces.models import Lead, Workspace
 
-from . import connection
+from .account import chosen_event_type
 from .payloads import (
     INVITEE_CANCELED,
     INVITEE_CREATED,
@@ -217,7 +217,7 @@ def ref_of(invitee_uri: str) -> BookingRef:
 
 def _is_ours(workspace: Workspace, facts: Facts) -> bool:
     """Of the workspace's chosen event type, or about a booking we already hold."""
-    chosen = connection.chosen_event_type(workspace)
+    chosen = chosen_event_type(workspace)
     if chosen and facts.event.event_type.rstrip("/") == chosen.rstrip("/"):
         return True
     invitee = facts.invitee

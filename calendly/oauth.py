@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.dateparse import parse_datetime
 
-from integrations.errors import ProviderAuthError, ProviderBadRequest, ProviderError
+from followups.errors import ProviderAuthError, ProviderBadRequest, ProviderError
 from integrations.http import DEFAULT_TIMEOUT, Call, Policy, ProviderHttp, Refusal
 from workspaces.models import Workspace
 

@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 
 from django.utils import timezone as dj_timezone
 
-from integrations.errors import (
+from followups.errors import (
     DirectBookingUnavailable,
     ProviderAuthError,
     ProviderBadRequest,
@@ -36,6 +36,7 @@ from integrations.errors import (
 from integrations.providers import BookingRef, BookingResult, ConnectionReport, Slot
 
 from . import connection
+from .account import Account, account_for, client_for, mark_needs_reauth
 from .types import Invitee, ScheduledEvent
 
 if TYPE_CHECKING:
@@ -54,14 +55,14 @@ UTM_SOURCE = "setterdesk"
 class CalendlyProvider:
     name = PROVIDER
 
-    def __init__(self, workspace: Workspace, *, account: connection.Account | None = None):
+    def __init__(self, workspace: Workspace, *, account: Account | None = None):
         self.workspace = workspace
         self._account = account
 
     @property
-    def account(self) -> connection.Account:
+    def account(self) -> Account:
         if self._account is None:
-            self._account = connection.account_for(self.workspace)
+            self._account = account_for(self.workspace)
         return self._account
 
     def __repr__(self) -> str:
@@ -187,14 +188,12 @@ class CalendlyProvider:
         """Who the token is, its organization and scheduling page, the event type, and any
         scope it lacks (named, so it is granted now rather than missed at the first booking)."""
         if self._account is None:
-            self._account = connection.account_for(
-                self.workspace, usable_only=False, need_event_type=False
-            )
+            self._account = account_for(self.workspace, usable_only=False, need_event_type=False)
         account = self._account
         try:
             verified = connection.inspect(token=account.token, event_type=account.event_type_uri)
         except ProviderAuthError as exc:
-            connection.mark_needs_reauth(workspace=self.workspace, error=exc.safe_message)
+            mark_needs_reauth(workspace=self.workspace, error=exc.safe_message)
             raise
         except ProviderPermissionError as exc:
             missing = exc.missing_scopes or ("users:read", "event_types:read")
@@ -231,11 +230,11 @@ class CalendlyProvider:
 
     @contextmanager
     def _client(self) -> Iterator[CalendlyClient]:
-        client = connection.client_for(self.account)
+        client = client_for(self.account)
         try:
             yield client
         except ProviderAuthError as exc:
-            connection.mark_needs_reauth(workspace=self.workspace, error=exc.safe_message)
+            mark_needs_reauth(workspace=self.workspace, error=exc.safe_message)
             raise
         finally:
             client.close()

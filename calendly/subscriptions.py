@@ -23,10 +23,18 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from integrations.errors import ProviderAuthError, ProviderError
+from followups.errors import ProviderAuthError, ProviderError
 from workspaces.models import Workspace
 
-from . import connection
+from .account import (
+    AUTH_TOKEN,
+    account_for,
+    client_for,
+    ensure_signing_key,
+    key_fingerprint,
+    mark_needs_reauth,
+    webhook_url,
+)
 from .client import CalendlyClient
 from .dialect import CalendlyConflict
 from .models import Subscription
@@ -70,12 +78,12 @@ def ensure(*, workspace: Workspace) -> Outcome:
 
 def _ensure(workspace: Workspace, subscription: Subscription) -> Outcome:
     try:
-        account = connection.account_for(workspace, usable_only=False, need_event_type=False)
+        account = account_for(workspace, usable_only=False, need_event_type=False)
     except ProviderAuthError as exc:
         return _record(subscription, State.ERROR, error=exc.safe_message)
     except ProviderError:
         return _record(subscription, State.NEVER, error="Calendly is not connected.")
-    signing = Signing.OURS if account.auth == connection.AUTH_TOKEN else Signing.APP
+    signing = Signing.OURS if account.auth == AUTH_TOKEN else Signing.APP
     if signing == Signing.APP and not settings.CALENDLY_WEBHOOK_SIGNING_KEY:
         return _record(
             subscription,
@@ -85,21 +93,21 @@ def _ensure(workspace: Workspace, subscription: Subscription) -> Outcome:
             "signing key (Calendly developer portal).",
         )
     # Stored and committed before anything at Calendly may be signed with it.
-    key = connection.ensure_signing_key(workspace=workspace) if signing == Signing.OURS else ""
+    key = ensure_signing_key(workspace=workspace) if signing == Signing.OURS else ""
     wanted = _Wanted(
-        url=connection.webhook_url(workspace),
+        url=webhook_url(workspace),
         signing=signing,
         key=key,
-        fingerprint=connection.key_fingerprint(key),
+        fingerprint=key_fingerprint(key),
     )
     found = ""
     try:
-        with connection.client_for(account) as client:
+        with client_for(account) as client:
             found, kept = _sort_out(client, account, subscription, wanted)
             if kept is None:
                 kept = _create(client, account, subscription, wanted)
     except ProviderAuthError as exc:
-        connection.mark_needs_reauth(workspace=workspace, error=exc.safe_message)
+        mark_needs_reauth(workspace=workspace, error=exc.safe_message)
         return _record(subscription, State.ERROR, error=exc.safe_message)
     except ProviderError as exc:
         logger.warning("Calendly subscription of %s not ensured: %s", workspace.pk, exc.detail)
@@ -248,14 +256,14 @@ def remove(*, workspace: Workspace) -> Removal:
     record forgets its key either way, so a leftover is never reused."""
     subscription, _ = Subscription.objects.get_or_create(workspace=workspace)
     try:
-        account = connection.account_for(workspace, usable_only=False, need_event_type=False)
+        account = account_for(workspace, usable_only=False, need_event_type=False)
     except ProviderError as exc:
         if not subscription.uri or subscription.state in (State.NEVER, State.REMOVED):
             return _removed(subscription, Removal(ok=True))  # nothing was ever made there
         return _removed(subscription, Removal(ok=False, detail=exc.safe_message))
-    url = connection.webhook_url(workspace)
+    url = webhook_url(workspace)
     try:
-        with connection.client_for(account, timeout=REMOVE_TIMEOUT) as client:
+        with client_for(account, timeout=REMOVE_TIMEOUT) as client:
             uris = {subscription.uri} if subscription.uri else set()
             uris |= {
                 sub.uri

@@ -24,11 +24,18 @@ from datetime import timedelta
 from celery import shared_task
 
 from booking.models import Appointment
+from followups.errors import ProviderAuthError
 from integrations import reconcile
-from integrations.errors import ProviderAuthError
 from workspaces.models import Workspace
 
-from . import connection, subscriptions
+from . import subscriptions
+from .account import (
+    account_for,
+    client_for,
+    connected_workspace_ids,
+    mark_needs_reauth,
+    workspace_ids_with_credentials,
+)
 from .mapping import PROVIDER, apply_invitee
 from .payloads import INVITEE_CANCELED, INVITEE_CREATED
 from .types import ScheduledEvent
@@ -52,7 +59,7 @@ def ensure_subscription(workspace_id: int) -> str:
 @shared_task(name="calendly.tasks.check_all_subscriptions")
 def check_all_subscriptions() -> int:
     """The health check: one ``ensure_subscription`` per workspace with a working token."""
-    ids = connection.workspace_ids_with_credentials()
+    ids = workspace_ids_with_credentials()
     for workspace_id in ids:
         ensure_subscription.delay(workspace_id)
     return len(ids)
@@ -62,8 +69,8 @@ def check_all_subscriptions() -> int:
 
 
 def _repair(workspace, state, start, now) -> set[str]:
-    account = connection.account_for(workspace)
-    with connection.client_for(account) as client:
+    account = account_for(workspace)
+    with client_for(account) as client:
         events = client.scheduled_events(
             user=account.user_uri, min_start_time=start, max_start_time=now + HORIZON
         )
@@ -71,14 +78,14 @@ def _repair(workspace, state, start, now) -> set[str]:
 
 
 def _needs_reauth(workspace, error: ProviderAuthError) -> None:
-    connection.mark_needs_reauth(workspace=workspace, error=error.safe_message)
+    mark_needs_reauth(workspace=workspace, error=error.safe_message)
 
 
 reconcile_all, reconcile_workspace = reconcile.tasks(
     reconcile.Sweep(
         provider=PROVIDER,
         lookback=LOOKBACK,
-        connected_workspace_ids=connection.connected_workspace_ids,
+        connected_workspace_ids=connected_workspace_ids,
         repair=_repair,
         on_auth_error=_needs_reauth,
     ),

@@ -21,13 +21,14 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from followups.errors import ProviderError
 from integrations import connections, inbox, provider_actions, selectors, webhooks
-from integrations.errors import ProviderError
 from integrations.providers import get_spec
 from workspaces.access import ADMINS, get_workspace_for, workspace_view
 from workspaces.models import Workspace
 
 from . import connection, oauth
+from .account import has_credentials, signing_key_of
 from .models import Subscription
 from .payloads import PayloadError, parse_event
 from .signatures import SIGNATURE_HEADER, SignatureError, verify
@@ -46,7 +47,7 @@ def webhook(request: HttpRequest, workspace_id) -> JsonResponse:
     if workspace is None:
         raise webhooks.Refused(404, "unknown workspace")
     body = webhooks.read_body(request)
-    _authenticate(request, workspace, body, key=connection.signing_key_of(stored))
+    _authenticate(request, workspace, body, key=signing_key_of(stored))
     try:
         event = parse_event(body)
     except PayloadError as exc:
@@ -123,7 +124,7 @@ def oauth_callback(request: HttpRequest):
 @require_POST
 def repair_subscription(request: HttpRequest):
     workspace = request.workspace
-    if not connection.has_credentials(workspace):
+    if not has_credentials(workspace):
         messages.error(request, "Connect Calendly first: the subscription is made on connect.")
         return _back(workspace)
     asked_at = timezone.now()
@@ -150,7 +151,7 @@ def repair_subscription(request: HttpRequest):
 @require_POST
 def disable(request: HttpRequest):
     workspace = request.workspace
-    if not connection.has_credentials(workspace):
+    if not has_credentials(workspace):
         messages.info(request, "Calendly is already disabled for this workspace.")
         return _back(workspace)
     spec = get_spec(connection.PROVIDER)

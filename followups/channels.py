@@ -9,7 +9,7 @@ sent (development, the demo, workspaces without a messaging provider).
 
 A channel is ``channel_class(workspace)`` with ``.send(*, lead, kind, body, subject="")``
 returning an object with ``.provider_message_id``; ``kind`` is "sms" or "email". It raises
-``integrations.errors.ProviderError`` subclasses; ``ProviderUnavailable(outcome_unknown=True)``
+``followups.errors.ProviderError`` subclasses; ``ProviderUnavailable(outcome_unknown=True)``
 means the message may have gone out.
 """
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from followups import enrollments, sending, services
+from followups import enrollments, services
 from followups.models import PRE_BOOKING, Enrollment, Task, Trigger
 from workspaces.formatting import format_time, zone_named
 from workspaces.models import Lead
@@ -206,21 +206,6 @@ def on_lead_replied(*, lead, channel: str = "") -> None:
         ),
         reason=Reason.REPLIED,
         state=State.PAUSED,
-    )
-
-
-@transaction.atomic
-def on_opted_out(*, lead) -> None:
-    """Stop everything: live sequences, messages still queued, the lead's open tasks (a setter's
-    own manual notes stay)."""
-    enrollments.stop(
-        Enrollment.objects.filter(lead_id=lead.pk, state__in=Enrollment.LIVE),
-        reason=Reason.OPTED_OUT,
-    )
-    sending.fail_queued(lead=lead, reason=services.OPTED_OUT_ERROR)
-    services.close_tasks(
-        Task.objects.filter(lead_id=lead.pk).exclude(kind=Task.Kind.MANUAL),
-        resolution="The lead opted out.",
     )
 
 

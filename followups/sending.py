@@ -20,12 +20,13 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from celery import shared_task
 from django.db.models import F
 from django.utils import timezone
 
 from followups import channels
+from followups.errors import ProviderError, ProviderRateLimited, ProviderUnavailable
 from followups.models import Enrollment, OutboundMessage
-from integrations.errors import ProviderError, ProviderRateLimited, ProviderUnavailable
 from workspaces.models import Lead
 
 logger = logging.getLogger(__name__)
@@ -44,11 +45,17 @@ INTERRUPTED = "Sending was interrupted; it may have reached the lead, so it was 
 STOPPED = "Its sequence was stopped before it went out ({reason})."
 
 
+# Defined beside the work it runs (not in followups.tasks, which runs the scheduler): queueing
+# a message enqueues it, and the scheduler queues messages.
+@shared_task(name="followups.tasks.send_message")
+def send_message(message_id: int) -> str | None:
+    """Send one queued message; a duplicate run finds it claimed and does nothing."""
+    return send(message_id)
+
+
 def enqueue(message_id: int) -> None:
     """Hand the message to a worker. A broker error is logged: the row stays queued and the
     beat's sweep enqueues it again."""
-    from followups.tasks import send_message
-
     try:
         send_message.delay(message_id)
     except Exception:

@@ -147,8 +147,6 @@ def start_no_response(*, lead: Lead, anchor: datetime | None = None) -> list[Enr
 def opt_out(*, lead: Lead, actor=None) -> Lead:
     """The lead asked us to stop: it is ``opted_out`` for good, and everything stops (live
     sequences, queued messages, its open tasks)."""
-    from followups import hooks
-
     with transaction.atomic():
         locked = Lead.objects.select_for_update().select_related("workspace").get(pk=lead.pk)
         if locked.status != Lead.Status.OPTED_OUT:
@@ -161,6 +159,20 @@ def opt_out(*, lead: Lead, actor=None) -> Lead:
                     actor=actor,
                     changes={"lead": locked.pk},
                 )
-        hooks.on_opted_out(lead=locked)
+        _stop_everything(locked)
     lead.status = locked.status
     return locked
+
+
+def _stop_everything(lead: Lead) -> None:
+    """Live sequences, messages still queued, the lead's open tasks (a setter's own manual
+    notes stay)."""
+    enrollments.stop(
+        Enrollment.objects.filter(lead_id=lead.pk, state__in=Enrollment.LIVE),
+        reason=Enrollment.EndReason.OPTED_OUT,
+    )
+    sending.fail_queued(lead=lead, reason=OPTED_OUT_ERROR)
+    close_tasks(
+        Task.objects.filter(lead_id=lead.pk).exclude(kind=Task.Kind.MANUAL),
+        resolution="The lead opted out.",
+    )

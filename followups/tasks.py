@@ -3,6 +3,9 @@
 from celery import shared_task
 
 from followups import scheduler, sending
+from followups.sending import send_message
+
+__all__ = ["send_due_steps", "send_message"]  # send_message is defined beside its work
 
 
 @shared_task(name="followups.tasks.send_due_steps")
@@ -12,9 +15,3 @@ def send_due_steps() -> int:
     done = scheduler.run_due_steps()
     sending.sweep()
     return done
-
-
-@shared_task(name="followups.tasks.send_message")
-def send_message(message_id: int) -> str | None:
-    """Send one queued message; a duplicate run finds it claimed and does nothing."""
-    return sending.send(message_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from integrations.errors import ProviderBadRequest
+from followups.errors import ProviderBadRequest
 
 from . import connection
 from .provider import GhlProvider

@@ -21,7 +21,7 @@ from urllib.parse import quote
 import httpx
 from django.conf import settings
 
-from integrations.errors import (
+from followups.errors import (
     ProviderBadRequest,
     ProviderError,
     ProviderPermissionError,

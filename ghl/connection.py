@@ -8,36 +8,29 @@ zone, the calendar's slot length and the token's last four characters as plain c
 
 from __future__ import annotations
 
-import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
-from django.urls import reverse
-
-from integrations import connections, inbox, selectors
-from integrations.errors import (
+from followups.errors import (
     InvalidSetting,
     ProviderAuthError,
     ProviderBadRequest,
-    ProviderError,
     ProviderNotConnected,
     ProviderPermissionError,
 )
+from integrations import connections, selectors
+from integrations.providers import get_spec
+from integrations.providers import webhook_url as registered_webhook_url
 from workspaces.models import Workspace
 
 from .client import GhlClient
 from .types import Calendar, Location
 
-logger = logging.getLogger(__name__)
-
 PROVIDER = "ghl"
 TOKEN = "access_token"
 WORKFLOW_SECRET = "workflow_secret"
-MARKETPLACE_MODE, WORKFLOW_MODE = "marketplace", "workflow"
-WORKFLOW_PREFIX = "workflow."
 SECRET_BYTES = 32
 
 
@@ -120,8 +113,7 @@ def workflow_secret_of(stored) -> str:
 
 
 def webhook_url(workspace: Workspace) -> str:
-    path = reverse("ghl_webhook", kwargs={"workspace_id": workspace.public_id})
-    return f"{settings.PUBLIC_BASE_URL}{path}"
+    return registered_webhook_url(get_spec(PROVIDER), workspace)
 
 
 def status(workspace: Workspace) -> dict[str, Any]:
@@ -246,114 +238,16 @@ def new_workflow_secret(*, workspace: Workspace, actor=None, actor_label: str = 
     return secret
 
 
-def check_connection(*, workspace: Workspace):
-    from .provider import GhlProvider
-
-    try:
-        return GhlProvider(workspace).check_connection()
-    except ProviderError as exc:
-        from integrations.providers import ConnectionReport
-
-        return ConnectionReport(ok=False, summary=exc.safe_message)
-
-
 def mark_needs_reauth(*, workspace: Workspace) -> None:
-    _mark_needs_reauth(workspace)
+    connections.mark_needs_reauth(workspace=workspace, provider=PROVIDER)
 
 
 def connected_workspace_ids() -> list[int]:
-    return _connected_workspace_ids()
+    return selectors.connected_workspace_ids(provider=PROVIDER)
 
 
-# The webhook inbox
-
-
-def store_delivery(
-    *, workspace: Workspace, mode: str, dedupe_key: str, event_type: str, body: bytes, headers
-) -> bool:
-    """Store a verified delivery once per dedupe key; True when it is new. Processing is
-    enqueued by the inbox after commit. A DatabaseError travels up (the view answers 429)."""
-    return _accept(
-        workspace=workspace,
-        mode=mode,
-        dedupe_key=dedupe_key,
-        event_type=event_type,
-        body=body,
-        headers=headers,
-    )
-
-
-def record_failed_delivery(*, workspace: Workspace, mode: str, body: bytes, headers, error: str):
-    _record_failed(workspace=workspace, mode=mode, body=body, headers=headers, error=error)
-
-
-def count_refused(*, workspace: Workspace, reason: str) -> None:
-    """An unauthenticated request: counted on the connection, never stored."""
-    logger.info("GHL webhook for workspace %s refused: %s", workspace.pk, reason)
-    _count_refused(workspace, reason)
-
-
-def delivery_mode(delivery) -> str:
-    return _delivery_mode(delivery)
-
-
-def delivery_body(delivery) -> bytes | str:
-    return _delivery_body(delivery)
-
-
-# The seam to integrations' storage and inbox
+# The seam to integrations' storage
 
 
 def _load(workspace):
     return selectors.get_connection(workspace=workspace, provider=PROVIDER)
-
-
-def _mark_needs_reauth(workspace):
-    connections.mark_needs_reauth(workspace=workspace, provider=PROVIDER)
-
-
-def _connected_workspace_ids():
-    return selectors.connected_workspace_ids(provider=PROVIDER)
-
-
-def _count_refused(workspace, reason):
-    connections.record_rejected_delivery(workspace=workspace, provider=PROVIDER, reason=reason)
-
-
-def _accept(*, workspace, mode, dedupe_key, event_type, body, headers) -> bool:
-    _, created = inbox.accept_delivery(
-        provider=PROVIDER,
-        workspace=workspace,
-        dedupe_key=dedupe_key,
-        event=_event_name(mode, event_type),
-        body=body,
-        headers=headers,
-    )
-    return created
-
-
-def _record_failed(*, workspace, mode, body, headers, error) -> None:
-    inbox.record_failed_delivery(
-        provider=PROVIDER,
-        workspace=workspace,
-        body=body,
-        headers=headers,
-        error=error,
-        event=_event_name(mode, ""),
-    )
-
-
-def _event_name(mode: str, event_type: str) -> str:
-    """The delivery's ``event`` also records which door it came through: workflow bodies are
-    parsed differently, and must never be read as signed marketplace ones."""
-    if mode == WORKFLOW_MODE:
-        return event_type if event_type.startswith(WORKFLOW_PREFIX) else WORKFLOW_PREFIX
-    return event_type or "marketplace"
-
-
-def _delivery_mode(delivery) -> str:
-    return WORKFLOW_MODE if delivery.event.startswith(WORKFLOW_PREFIX) else MARKETPLACE_MODE
-
-
-def _delivery_body(delivery) -> bytes:
-    return delivery.raw_body

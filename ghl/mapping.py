@@ -23,7 +23,7 @@ from django.utils import timezone
 from booking import inbound, lifecycle
 from booking.matching import Invitee, match_lead
 from booking.models import Appointment as OurAppointment
-from integrations.errors import ProviderError
+from followups.errors import ProviderError
 from integrations.models import WebhookDelivery
 from workspaces.models import Lead, Workspace
 
@@ -45,6 +45,7 @@ PROVIDER = "ghl"
 _State = WebhookDelivery.State
 PROCESSED, IGNORED, UNMATCHED = _State.PROCESSED, _State.IGNORED, _State.UNMATCHED
 MARKETPLACE, WORKFLOW = "marketplace", "workflow"
+WORKFLOW_PREFIX = f"{WORKFLOW}."
 BOOKED_STATUSES = frozenset({"new", "confirmed", ""})
 CANCELED_STATUSES = frozenset({"cancelled", "canceled", "invalid"})
 
@@ -336,9 +337,17 @@ def _ours(workspace: Workspace, facts: AppointmentFacts) -> OurAppointment | Non
     ).first()
 
 
+def event_name(mode: str, event_type: str) -> str:
+    """The stored delivery's ``event`` also records which door it came through: workflow bodies
+    are parsed differently, and must never be read as signed marketplace ones."""
+    if mode == WORKFLOW:
+        return event_type if event_type.startswith(WORKFLOW_PREFIX) else WORKFLOW_PREFIX
+    return event_type or MARKETPLACE
+
+
 def _mode(delivery: Any) -> str:
-    return connection.delivery_mode(delivery)
+    return WORKFLOW if delivery.event.startswith(WORKFLOW_PREFIX) else MARKETPLACE
 
 
-def _body(delivery: Any) -> bytes | str:
-    return connection.delivery_body(delivery)
+def _body(delivery: Any) -> bytes:
+    return delivery.raw_body

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.utils import timezone as dj_timezone
 
 from booking.matching import remember_identity
-from integrations.errors import ProviderAuthError, ProviderBadRequest, ProviderError
+from followups.errors import ProviderAuthError, ProviderBadRequest, ProviderError
 from integrations.providers import BookingRef, BookingResult, ConnectionReport, Slot
 from workspaces.models import LeadIdentity
 

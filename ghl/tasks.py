@@ -17,8 +17,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from booking.models import Appointment as OurAppointment
+from followups.errors import (
+    ProviderAuthError,
+    ProviderBadRequest,
+    ProviderNotConnected,
+)
 from integrations import reconcile
-from integrations.errors import ProviderAuthError, ProviderBadRequest, ProviderNotConnected
 
 from . import connection
 from .mapping import CANCELED_STATUSES, PROVIDER, AppointmentFacts, apply_appointment

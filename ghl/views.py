@@ -15,12 +15,12 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from integrations import selectors, webhooks
+from integrations import connections, inbox, selectors, webhooks
 from workspaces.access import ADMINS, workspace_view
 from workspaces.models import Workspace
 
 from . import connection
-from .mapping import MARKETPLACE, WORKFLOW
+from .mapping import MARKETPLACE, PROVIDER, WORKFLOW, event_name
 from .payloads import (
     WORKFLOW_FIELDS,
     PayloadError,
@@ -46,7 +46,7 @@ KEPT_HEADERS = ("Content-Type", "User-Agent", SIGNATURE_HEADER)  # never the wor
 @require_POST
 @webhooks.guarded(provider="GHL", unavailable_status=429)  # GHL retries only a 429
 def webhook(request: HttpRequest, workspace_id) -> JsonResponse:
-    workspace, stored = selectors.webhook_target(workspace_id=workspace_id, provider="ghl")
+    workspace, stored = selectors.webhook_target(workspace_id=workspace_id, provider=PROVIDER)
     if workspace is None:
         raise webhooks.Refused(404, "unknown workspace")
     body = webhooks.read_body(request)
@@ -56,19 +56,20 @@ def webhook(request: HttpRequest, workspace_id) -> JsonResponse:
         data = load_json(body)
         dedupe_key, event_type = _identify(mode, data, body)
     except PayloadError as exc:
-        connection.record_failed_delivery(
+        inbox.record_failed_delivery(
+            provider=PROVIDER,
             workspace=workspace,
-            mode=mode,
             body=body,
             headers=webhooks.kept_headers(request, KEPT_HEADERS),
             error=exc.reason,
+            event=event_name(mode, ""),
         )
         raise webhooks.Refused(400, exc.reason) from None
-    created = connection.store_delivery(
+    _, created = inbox.accept_delivery(
+        provider=PROVIDER,
         workspace=workspace,
-        mode=mode,
         dedupe_key=dedupe_key,
-        event_type=event_type,
+        event=event_name(mode, event_type),
         body=body,
         headers=webhooks.kept_headers(request, KEPT_HEADERS),
     )
@@ -76,8 +77,8 @@ def webhook(request: HttpRequest, workspace_id) -> JsonResponse:
 
 
 def _authenticate(request: HttpRequest, workspace: Workspace, body: bytes, *, secret: str) -> str:
-    """Which door the delivery came through; a refusal is counted on the connection, never
-    stored."""
+    """Which door the delivery came through; a refusal is counted on the connection (one
+    UPDATE) and logged, never stored."""
     signature = request.headers.get(SIGNATURE_HEADER)
     sent_secret = request.headers.get(WORKFLOW_SECRET_HEADER)
     try:
@@ -90,7 +91,10 @@ def _authenticate(request: HttpRequest, workspace: Workspace, body: bytes, *, se
         # Reported as the signature's problem: missing, or "N/A" (unsigned).
         verify_marketplace_signature(body, signature)
     except SignatureError as exc:
-        connection.count_refused(workspace=workspace, reason=exc.reason)
+        logger.info("GHL webhook for workspace %s refused: %s", workspace.pk, exc.reason)
+        connections.record_rejected_delivery(
+            workspace=workspace, provider=PROVIDER, reason=exc.reason
+        )
         raise webhooks.Refused(401, exc.reason) from None
     raise webhooks.Refused(401, "not authenticated")  # pragma: no cover - verify raised above
 

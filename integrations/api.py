@@ -10,8 +10,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from followups.errors import ProviderError
 from integrations import provider_actions
-from integrations.errors import ProviderError
 from integrations.providers import find_spec
 from workspaces.api.auth import ApiKeyAuthentication, HasApiKey, actor_label
 from workspaces.api.parsers import LimitedJSONParser

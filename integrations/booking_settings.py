@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.errors import InvalidSetting
+from followups.errors import InvalidSetting
 from integrations.providers import connected_specs, find_spec
 from workspaces import audit
 from workspaces.models import Workspace

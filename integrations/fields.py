@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
-from integrations.errors import SecretUnreadable
+from followups.errors import SecretUnreadable
 
 
 @lru_cache(maxsize=8)

@@ -12,7 +12,7 @@ A client names its endpoints and its wording (a ``Dialect``); every call goes th
   5xx, or a failure after the request left this machine, raises
   ``ProviderUnavailable(outcome_unknown=True)`` at once and the caller looks the result up. A
   connect failure is retried: nothing was sent;
-- a 4xx becomes the matching ``integrations.errors`` type, worded by the dialect.
+- a 4xx becomes the matching ``followups.errors`` type, worded by the dialect.
 
 Messages and details carry the provider's own reason, shortened; the token and any secret a call
 names are scrubbed out of every message, detail and log line.
@@ -29,7 +29,7 @@ from typing import Any, Self
 
 import httpx
 
-from .errors import (
+from followups.errors import (
     ProviderAuthError,
     ProviderBadRequest,
     ProviderError,
@@ -37,6 +37,7 @@ from .errors import (
     ProviderRateLimited,
     ProviderUnavailable,
 )
+
 from .responses import ResponseShapeError
 
 logger = logging.getLogger(__name__)

@@ -1,30 +1,26 @@
 """The webhook inbox: store every verified delivery first, process it second, replay on demand.
 
 Provider views call ``accept_delivery`` (or ``record_failed_delivery`` for a verified body they
-cannot parse) and answer 2xx at once. ``process`` runs in ``integrations.tasks.process_delivery``:
-it claims the row with ``SELECT … FOR UPDATE SKIP LOCKED`` and hands it to the provider's
-``map_delivery``. A lost enqueue or a crashed worker leaves the row ``received``, and the sweep
-sends it again after a minute.
+cannot parse) and answer 2xx at once; ``integrations.processing`` then claims the row in a
+task and hands it to the provider's ``map_delivery``. A lost enqueue or a crashed worker
+leaves the row ``received``, and the sweep sends it again after a minute.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from integrations import connections
-from integrations.errors import ProviderAuthError, ProviderError, ProviderRateLimited
 from integrations.models import WebhookDelivery
-from integrations.providers import get_spec
+from integrations.processing import ERROR_MAX, process_delivery
 from workspaces import audit
 from workspaces.models import Workspace
 
@@ -32,24 +28,11 @@ logger = logging.getLogger(__name__)
 
 State = WebhookDelivery.State
 
-MAX_ATTEMPTS = 8
-BACKOFF_BASE_SECONDS = 30
-BACKOFF_CAP_SECONDS = 3600
 SWEEP_AFTER = timedelta(minutes=1)
 SWEEP_BATCH = 500
-ERROR_MAX = 2000
 KEY_MAX = 255
 EVENT_MAX = 100
 HEADER_VALUE_MAX = 500
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What one processing attempt left: a final state, or ``received`` with ``retry_in``
-    seconds when the error was transient."""
-
-    state: str
-    retry_in: int | None = None
 
 
 # Storing
@@ -143,109 +126,10 @@ def _limit_statement_time() -> None:
 def enqueue(delivery_id: int) -> None:
     """Send the row to a worker. A broker error is logged, never raised: the row stays
     ``received`` and the sweep sends it again."""
-    from integrations.tasks import process_delivery
-
     try:
         process_delivery.delay(delivery_id)
     except Exception:
         logger.exception("Could not enqueue webhook delivery %s; the sweep will retry", delivery_id)
-
-
-# Processing
-
-
-def process(delivery_id: int) -> Outcome | None:
-    """One attempt at a stored delivery. None when another worker holds it or it is no longer
-    ``received`` (so a duplicated task does nothing). The mapper runs in a savepoint: a mapper
-    that fails leaves none of its writes behind."""
-    with transaction.atomic():
-        delivery = (
-            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("workspace")
-            .filter(pk=delivery_id, state=State.RECEIVED)
-            .first()
-        )
-        if delivery is None:
-            return None
-        delivery.attempts += 1
-        try:
-            with transaction.atomic():
-                state = get_spec(delivery.provider).map_delivery(delivery)
-        except Exception as exc:
-            return _record_error(delivery, exc)
-        return _record_result(delivery, state)
-
-
-def _record_result(delivery: WebhookDelivery, state) -> Outcome:
-    if state not in WebhookDelivery.FINAL_FROM_MAPPER:
-        delivery.state = State.FAILED
-        delivery.last_error = f"The mapper returned {state!r}, not processed/ignored/unmatched."
-    else:
-        delivery.state = state
-        delivery.last_error = ""
-    delivery.processed_at = timezone.now()
-    delivery.retry_at = None
-    delivery.save(update_fields=["state", "attempts", "last_error", "processed_at", "retry_at"])
-    return Outcome(state=delivery.state)
-
-
-def _record_error(delivery: WebhookDelivery, exc: Exception) -> Outcome:
-    text = _error_text(exc)
-    if _is_transient(exc) and delivery.attempts < MAX_ATTEMPTS:
-        delay = _backoff(delivery.attempts, exc)
-        logger.warning(
-            "Delivery %s (%s) failed transiently, retry in %ss: %s",
-            delivery.pk,
-            delivery.provider,
-            delay,
-            text,
-        )
-        delivery.last_error = text
-        delivery.retry_at = timezone.now() + timedelta(seconds=delay)
-        delivery.save(update_fields=["attempts", "last_error", "retry_at"])
-        return Outcome(state=State.RECEIVED, retry_in=delay)
-    if _is_transient(exc):
-        text = f"Gave up after {delivery.attempts} attempts: {text}"
-    if isinstance(exc, ProviderAuthError):
-        # The token was refused while mapping: no later delivery will do better until an
-        # admin reconnects, so say so on the card.
-        connections.mark_needs_reauth(
-            workspace=delivery.workspace, provider=delivery.provider, error=exc.safe_message
-        )
-    if isinstance(exc, ProviderError):
-        logger.warning("Delivery %s failed: %s %s", delivery.pk, text, exc.detail[:500])
-    else:
-        logger.exception("Delivery %s (%s) failed", delivery.pk, delivery.provider)
-    delivery.state = State.FAILED
-    delivery.last_error = text
-    delivery.processed_at = timezone.now()
-    delivery.retry_at = None
-    delivery.save(update_fields=["state", "attempts", "last_error", "processed_at", "retry_at"])
-    return Outcome(state=State.FAILED)
-
-
-def _is_transient(exc: Exception) -> bool:
-    if isinstance(exc, ProviderError):
-        return not exc.permanent
-    return isinstance(exc, OperationalError | InterfaceError)
-
-
-def _backoff(attempt: int, exc: Exception | None = None) -> int:
-    delay = min(BACKOFF_BASE_SECONDS * 2 ** (attempt - 1), BACKOFF_CAP_SECONDS)
-    if isinstance(exc, ProviderRateLimited) and exc.retry_after:
-        delay = max(delay, min(int(exc.retry_after) + 1, BACKOFF_CAP_SECONDS))
-    return delay
-
-
-def backoff_for_retry(retries: int) -> int:
-    """The task's own countdown when the database itself was unreachable."""
-    return _backoff(retries + 1)
-
-
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, ProviderError):
-        return exc.safe_message[:ERROR_MAX]
-    return f"{type(exc).__name__}: {exc}"[:ERROR_MAX]
 
 
 # Sweeping, replaying, pruning

@@ -7,8 +7,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from followups.errors import InvalidSetting, ProviderAuthError, ProviderError
 from integrations import booking_settings, connections, selectors
-from integrations.errors import InvalidSetting, ProviderAuthError, ProviderError
 from integrations.providers import ConnectionReport, ProviderSpec
 from workspaces.models import Workspace
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
-from integrations.errors import ProviderNotConnected
+from followups.errors import ProviderNotConnected
+from workspaces import provider_choices
 
 if TYPE_CHECKING:
     from workspaces.models import Lead, Workspace
@@ -134,12 +136,15 @@ _registry: dict[str, ProviderSpec] = {}
 
 
 def register(spec: ProviderSpec) -> None:
-    """Called from each provider app's ``AppConfig.ready()``; re-registering replaces."""
+    """Called from each provider app's ``AppConfig.ready()``; re-registering replaces. Also
+    offered to workspaces as a choice of booking provider, with its webhook URL."""
     _registry[spec.name] = spec
+    provider_choices.add(name=spec.name, label=spec.label, webhook_url=partial(webhook_url, spec))
 
 
 def unregister(name: str) -> None:
     _registry.pop(name, None)
+    provider_choices.remove(name)
 
 
 def get_spec(name: str) -> ProviderSpec:

@@ -28,7 +28,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from integrations.errors import ProviderAuthError, ProviderError, ProviderNotConnected
+from followups.errors import ProviderAuthError, ProviderError, ProviderNotConnected
 from integrations.models import ReconcileState
 from workspaces.models import Workspace
 

@@ -8,8 +8,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from followups.errors import InvalidSetting, ProviderError
 from integrations import booking_settings, inbox, provider_actions, selectors
-from integrations.errors import InvalidSetting, ProviderError
 from integrations.forms import AutoBookForm, BookingProviderForm
 from integrations.models import WebhookDelivery
 from integrations.presenters import audit_rows, build_cards, delivery_rows

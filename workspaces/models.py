@@ -6,14 +6,11 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from workspaces import provider_choices
 from workspaces.validators import normalize_email, normalize_phone, validate_timezone
 
 
 class Workspace(models.Model):
-    class Provider(models.TextChoices):
-        GHL = "ghl", "GoHighLevel"
-        CALENDLY = "calendly", "Calendly"
-
     class UnmatchedPolicy(models.TextChoices):
         CREATE_LEAD = "create_lead", "Create a new lead"
         KEEP_UNMATCHED = "keep_unmatched", "Keep the delivery as unmatched"
@@ -22,8 +19,9 @@ class Workspace(models.Model):
     name = models.CharField(max_length=200)
     external_id = models.CharField(max_length=200, null=True, blank=True, unique=True)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    # Choices come from the provider apps (see workspaces.provider_choices).
     booking_provider = models.CharField(
-        max_length=20, choices=Provider.choices, default=Provider.GHL
+        max_length=20, choices=provider_choices.choices, default="ghl"
     )
     auto_book_enabled = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)

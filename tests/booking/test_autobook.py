@@ -12,7 +12,7 @@ import pytest
 from booking import attempts
 from booking.models import Appointment, AutoBookOutcome, BookingAttempt, Offer
 from booking.tasks import auto_book, resolve_unknown_attempts
-from integrations.errors import ProviderAuthError, ProviderUnavailable, SlotTaken
+from followups.errors import ProviderAuthError, ProviderUnavailable, SlotTaken
 from integrations.providers import get_provider
 from tests.factories import AppointmentFactory
 from tests.support.concurrency import run_at_once

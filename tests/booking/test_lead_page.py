@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from booking.models import Appointment, BookingAttempt, Offer
 from booking.tasks import auto_book
-from integrations.errors import SlotTaken
+from followups.errors import SlotTaken
 from tests.factories import MembershipFactory
 from workspaces.models import Lead, Membership
 

@@ -172,8 +172,8 @@ def test_get_of_a_workspace_never_connected(api, workspace):
 
 def test_the_provisioning_api_gives_the_calendly_webhook_url(api, workspace, settings):
     settings.PUBLIC_BASE_URL = "https://desk.example"
-    from calendly import connection
+    from calendly import account as calendly_account
 
     response = api.get(f"/api/admin/workspaces/{workspace.public_id}")
 
-    assert response.json()["webhook_urls"]["calendly"] == connection.webhook_url(workspace)
+    assert response.json()["webhook_urls"]["calendly"] == calendly_account.webhook_url(workspace)

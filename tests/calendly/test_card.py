@@ -5,7 +5,7 @@ subscription's health with Repair, and never a secret. Every POST is for admins 
 import pytest
 from django.urls import reverse
 
-from calendly import connection
+from calendly import account as calendly_account
 from calendly.models import Subscription
 from calendly.sandbox.server import ALL_SCOPES
 from integrations import connections
@@ -77,7 +77,7 @@ def test_the_event_type_is_chosen_from_a_select_of_calendlys_list(
 
     admin_client.post(connect_url(workspace), {"event_type": calendly_sandbox.event_type_uri()})
 
-    assert connection.is_connected(workspace)
+    assert calendly_account.is_connected(workspace)
 
 
 @pytest.mark.parametrize(
@@ -210,7 +210,7 @@ def test_the_card_buttons_need_a_post(admin_client, workspace):
 def test_refused_credentials_open_the_token_field_to_paste_a_new_one(
     admin_client, workspace, calendly_connected
 ):
-    connection.mark_needs_reauth(workspace=workspace, error="Calendly rejected the token.")
+    calendly_account.mark_needs_reauth(workspace=workspace, error="Calendly rejected the token.")
 
     html = tab(admin_client, workspace)
 

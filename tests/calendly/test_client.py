@@ -9,7 +9,7 @@ import respx
 from calendly.client import CalendlyClient
 from calendly.dialect import CalendlyConflict
 from calendly.oauth import exchange_code, refresh_token
-from integrations.errors import (
+from followups.errors import (
     ProviderAuthError,
     ProviderBadRequest,
     ProviderPermissionError,

@@ -14,9 +14,10 @@ from django.db import connection as db
 from django.urls import reverse
 from django.utils import timezone
 
-from calendly import connection
+from calendly import connection, event_types
+from calendly.account import account_for, is_connected
 from calendly.sandbox.server import ALL_SCOPES
-from integrations.errors import InvalidSetting, ProviderAuthError
+from followups.errors import InvalidSetting, ProviderAuthError
 from integrations.models import Connection
 from tests.calendly.helpers import OLD_INTRO, STRATEGY
 from workspaces.models import AuditEvent
@@ -44,7 +45,7 @@ def connect(workspace, sandbox, **data):
 def test_a_token_connects_and_is_stored_only_encrypted(workspace, calendly_sandbox):
     connect(workspace, calendly_sandbox, event_type=calendly_sandbox.event_type_uri())
 
-    account = connection.account_for(workspace)
+    account = account_for(workspace)
     status = connection.status(workspace)
     assert (account.token, account.duration) == (calendly_sandbox.token, timedelta(minutes=30))
     assert status["connected"] and status["user_name"] == "Casey Closer"
@@ -84,7 +85,7 @@ def test_missing_scopes_are_named_on_the_token_and_nothing_is_stored(workspace, 
 def test_without_an_event_type_the_token_is_kept_and_the_list_offered(workspace, calendly_sandbox):
     connect(workspace, calendly_sandbox)
 
-    assert not connection.is_connected(workspace)
+    assert not is_connected(workspace)
     assert stored(workspace).status == "error"
     assert stored(workspace).last_error == connection.CHOOSE_EVENT_TYPE
     offered = [t["name"] for t in stored(workspace).config["event_types"]]
@@ -93,8 +94,8 @@ def test_without_an_event_type_the_token_is_kept_and_the_list_offered(workspace,
     uri = stored(workspace).config["event_types"][0]["uri"]
     connection.connect(workspace=workspace, data={"access_token": "", "event_type": uri})
 
-    assert connection.is_connected(workspace)
-    assert connection.account_for(workspace).token == calendly_sandbox.token
+    assert is_connected(workspace)
+    assert account_for(workspace).token == calendly_sandbox.token
 
 
 @pytest.mark.parametrize(
@@ -110,11 +111,11 @@ def test_a_pasted_booking_link_resolves_the_event_type(workspace, calendly_sandb
 
     connect(workspace, calendly_sandbox, event_type_link=link)
 
-    assert connection.account_for(workspace).event_type_uri == calendly_sandbox.event_type_uri()
+    assert account_for(workspace).event_type_uri == calendly_sandbox.event_type_uri()
 
 
 def test_a_link_without_its_scheme_is_understood():
-    found = connection.resolve_event_type(
+    found = event_types.resolve_event_type(
         [_event_type("https://calendly.com/casey-closer/intro")],
         "www.calendly.com/casey-closer/intro",
     )
@@ -146,14 +147,14 @@ def test_an_event_type_that_cant_be_booked_is_refused_on_its_field(
 def test_a_deleted_event_type_is_refused():
     deleted = _event_type("https://calendly.com/x/y", deleted_at="2026-11-01T00:00:00Z")
     with pytest.raises(InvalidSetting) as caught:
-        connection.resolve_event_type([deleted], deleted.uri)
+        event_types.resolve_event_type([deleted], deleted.uri)
     assert "was deleted in Calendly" in caught.value.safe_message
 
 
 def test_the_event_types_required_questions_are_kept(workspace, calendly_sandbox):
     connect(workspace, calendly_sandbox, event_type=calendly_sandbox.event_type_uri(STRATEGY))
 
-    account = connection.account_for(workspace)
+    account = account_for(workspace)
     assert account.required_questions == ("What is your company's website?",)
     assert account.duration == timedelta(minutes=60)
 
@@ -257,14 +258,14 @@ def test_an_oauth_token_is_renewed_before_it_expires(admin_client, workspace, oa
     expire_soon(workspace)
     audited = AuditEvent.objects.count()
 
-    account = connection.account_for(workspace, usable_only=False, need_event_type=False)
+    account = account_for(workspace, usable_only=False, need_event_type=False)
 
     new = stored(workspace)
     assert account.token == new.secret("access_token") != old.secret("access_token")
     assert new.secret("refresh_token") != old.secret("refresh_token")  # replaced on use
     assert AuditEvent.objects.count() == audited  # a routine renewal doesn't bury real changes
     assert oauth.calls("POST", "/oauth/token") == 2  # the code, then one refresh
-    assert connection.account_for(workspace, usable_only=False, need_event_type=False)
+    assert account_for(workspace, usable_only=False, need_event_type=False)
     assert oauth.calls("POST", "/oauth/token") == 2  # fresh now: not renewed again
 
 
@@ -274,7 +275,7 @@ def test_a_refused_refresh_marks_the_connection_needs_reauth(admin_client, works
     oauth.config(oauth_client_secret="rotated")  # our client secret no longer works
 
     with pytest.raises(ProviderAuthError) as caught:
-        connection.account_for(workspace, usable_only=False, need_event_type=False)
+        account_for(workspace, usable_only=False, need_event_type=False)
 
     assert "connect Calendly again" in caught.value.safe_message
     assert stored(workspace).status == "needs_reauth"
@@ -294,9 +295,7 @@ def test_two_workers_renew_the_token_once(client, workspace, oauth):
     def worker():
         try:
             barrier.wait()
-            tokens.append(
-                connection.account_for(workspace, usable_only=False, need_event_type=False).token
-            )
+            tokens.append(account_for(workspace, usable_only=False, need_event_type=False).token)
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:

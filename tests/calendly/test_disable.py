@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from booking.lifecycle import record_booked
 from booking.models import Appointment
+from calendly import account as calendly_account
 from calendly import connection
 from calendly.models import Subscription
 from integrations import provider_actions
@@ -65,7 +66,7 @@ def test_disable_deletes_the_subscription_wipes_secrets_and_keeps_appointments(
     assert workspace.auto_book_enabled is False
     assert Appointment.objects.count() == 1  # kept
     assert Subscription.objects.get(workspace=workspace).state == "removed"
-    assert not connection.is_connected(workspace)
+    assert not calendly_account.is_connected(workspace)
     assert AuditEvent.objects.filter(action="workspace.auto_book_changed").exists()
 
 

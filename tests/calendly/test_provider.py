@@ -11,7 +11,7 @@ import pytest
 from booking.lifecycle import record_booked
 from booking.models import Appointment
 from calendly.provider import CalendlyProvider
-from integrations.errors import (
+from followups.errors import (
     DirectBookingUnavailable,
     ProviderAuthError,
     ProviderUnavailable,

@@ -14,7 +14,7 @@ from booking.offers import Candidate, lead_zone, store_offer
 from booking.tasks import auto_book
 from calendly import connection
 from followups.models import OutboundMessage
-from integrations import inbox
+from integrations import processing
 from integrations.models import WebhookDelivery
 from integrations.providers import BookingRef
 from tests.calendly.fixtures import FIXTURE_SIGNING_KEY
@@ -72,7 +72,7 @@ def test_our_own_booking_in_flight_holds_its_webhook_until_our_write_is_in(
         confirm_channel="email",
     )
     BookingAttempt.objects.filter(pk=attempt.pk).update(state="booked")
-    inbox.process(held.pk)
+    processing.process(held.pk)
 
     appointment = Appointment.objects.get()
     held.refresh_from_db()
@@ -146,7 +146,7 @@ def test_auto_book_when_the_webhook_overtakes_the_api_answer(
     assert delivery.state == "received"  # it came first and waited for our write
     assert "still being recorded" in delivery.last_error
     assert [d["status"] for d in calendly_sandbox.state()["deliveries"]] == [200]
-    inbox.process(delivery.pk)  # the retry (or the sweep)
+    processing.process(delivery.pk)  # the retry (or the sweep)
     delivery.refresh_from_db()
     appointment = Appointment.objects.get()
     assert delivery.state == "processed"

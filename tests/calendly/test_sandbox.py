@@ -14,7 +14,7 @@ from calendly.dialect import CalendlyConflict
 from calendly.payloads import parse_event
 from calendly.sandbox.server import ALL_SCOPES, start_sandbox
 from calendly.signatures import SIGNATURE_HEADER, verify
-from integrations.errors import (
+from followups.errors import (
     ProviderAuthError,
     ProviderBadRequest,
     ProviderError,
@@ -423,7 +423,7 @@ def test_explicit_availability_frees_exactly_those_times_on_any_day(base_url, cl
 
 
 def test_a_failure_that_performs_books_and_still_answers_the_error(base_url, client, me, receiver):
-    from integrations.errors import ProviderUnavailable
+    from followups.errors import ProviderUnavailable
 
     subscribe(client, me, receiver.url, signing_key=HOOK_KEY)
     event_type = discovery(client, me)

@@ -9,6 +9,7 @@ from django.db import DatabaseError, close_old_connections
 from django.db import connection as db
 
 from booking.models import Appointment
+from calendly import account as calendly_account
 from calendly import connection, subscriptions, tasks
 from calendly.client import CalendlyClient
 from calendly.models import Subscription
@@ -27,7 +28,7 @@ EVENTS = [
 
 
 def ours(sandbox, workspace):
-    url = connection.webhook_url(workspace)
+    url = calendly_account.webhook_url(workspace)
     return [s for s in sandbox.subscriptions() if s["callback_url"] == url]
 
 
@@ -80,7 +81,7 @@ def test_a_leftover_for_our_url_whose_key_we_dont_hold_is_replaced(
     workspace, calendly_sandbox, calendly_receiver, on_commit
 ):
     stray = CalendlyClient(calendly_sandbox.token).create_webhook_subscription(
-        connection.webhook_url(workspace),
+        calendly_account.webhook_url(workspace),
         EVENTS,
         calendly_sandbox.state()["organization"],
         "user",
@@ -142,7 +143,7 @@ def oauth_connected(settings, workspace, calendly_sandbox, calendly_receiver):
 def test_with_oauth_an_app_signed_subscription_for_our_url_is_reused(workspace, oauth_connected):
     sandbox = oauth_connected
     existing = CalendlyClient(sandbox.token).create_webhook_subscription(
-        connection.webhook_url(workspace),
+        calendly_account.webhook_url(workspace),
         EVENTS,
         sandbox.state()["organization"],
         "user",
@@ -285,7 +286,7 @@ EMPTY_PAGE = {
 def test_with_oauth_a_409_for_our_url_reuses_the_one_calendly_has(workspace, oauth_connected):
     sandbox = oauth_connected
     existing = CalendlyClient(sandbox.token).create_webhook_subscription(
-        connection.webhook_url(workspace),
+        calendly_account.webhook_url(workspace),
         EVENTS,
         sandbox.state()["organization"],
         "user",

@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from calendly import account as calendly_account
 from calendly import connection
 from calendly.signatures import SIGNATURE_HEADER, sign
 from integrations import booking_settings, connections
@@ -269,7 +270,7 @@ def test_the_calendly_card_buttons_refuse_a_setter(
 
     assert {name: answer.status for name, answer in answers.items()} == dict.fromkeys(posts, 403)
     assert not any("CSRF" in answer.text() for answer in answers.values())
-    assert connection.is_connected(workspace)
+    assert calendly_account.is_connected(workspace)
     assert [s["state"] for s in our_subscriptions(calendly_connected, workspace)] == ["active"]
 
 
@@ -300,11 +301,11 @@ def flash(page):
 
 
 def stored_event_type(workspace) -> str:
-    return connection.chosen_event_type(workspace)
+    return calendly_account.chosen_event_type(workspace)
 
 
 def our_subscriptions(sandbox, workspace) -> list[dict]:
-    url = connection.webhook_url(workspace)
+    url = calendly_account.webhook_url(workspace)
     return [s for s in sandbox.subscriptions() if s["callback_url"] == url]
 
 
@@ -326,7 +327,7 @@ def post_signed(live_server, workspace, body: bytes) -> httpx.Response:
     url = live_server.url + reverse(
         "calendly_webhook", kwargs={"workspace_id": workspace.public_id}
     )
-    signature = sign(body, connection.signing_key(workspace), int(time.time()))
+    signature = sign(body, calendly_account.signing_key(workspace), int(time.time()))
     headers = {SIGNATURE_HEADER: signature, "Content-Type": "application/json"}
     return httpx.post(url, content=body, headers=headers, timeout=10)
 

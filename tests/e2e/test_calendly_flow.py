@@ -23,6 +23,7 @@ import pytest
 from rest_framework_api_key.models import APIKey
 
 from booking.models import Appointment, BookingAttempt, InboundMessage
+from calendly import account as calendly_account
 from calendly import connection
 from calendly.models import Subscription
 from followups.models import Enrollment, OutboundMessage, Task
@@ -120,7 +121,7 @@ def test_connect_offer_reply_book_by_api_webhook_then_cancel_at_calendly(
     assert set(at_calendly["events"]) == EVENTS
     assert (ours.uri, ours.callback_url, ours.signing) == (at_calendly["uri"], hook, "ours")
     stored_key = selectors.get_connection(workspace=workspace, provider="calendly").secret(
-        connection.SIGNING_KEY
+        calendly_account.SIGNING_KEY
     )
     keys = sandbox.server.state.subscription_keys
     assert stored_key and keys[at_calendly["uri"].rsplit("/", 1)[-1]] == stored_key

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import pytest
 
 from followups import channels, sending, services
+from followups.errors import ProviderBadRequest, ProviderRateLimited, ProviderUnavailable
 from followups.models import OutboundMessage
 from followups.tasks import send_due_steps, send_message
-from integrations.errors import ProviderBadRequest, ProviderRateLimited, ProviderUnavailable
 from tests.factories import LeadFactory
 from tests.support.concurrency import run_at_once
 

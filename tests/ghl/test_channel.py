@@ -3,9 +3,9 @@ import json
 import pytest
 
 from booking.matching import remember_identity
+from followups.errors import ProviderBadRequest, ProviderUnavailable
 from ghl.channel import GhlChannel, is_available
 from integrations import connections
-from integrations.errors import ProviderBadRequest, ProviderUnavailable
 from tests.factories import LeadFactory
 from tests.ghl.conftest import CONTACT
 from tests.ghl.helpers import load_fixture

@@ -6,8 +6,7 @@ import httpx
 import pytest
 import respx
 
-from ghl.client import GhlClient
-from integrations.errors import (
+from followups.errors import (
     ProviderAuthError,
     ProviderBadRequest,
     ProviderPermissionError,
@@ -15,6 +14,7 @@ from integrations.errors import (
     ProviderUnavailable,
     SlotTaken,
 )
+from ghl.client import GhlClient
 from tests.ghl.helpers import load_fixture
 
 BASE = "https://ghl.test"

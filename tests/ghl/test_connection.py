@@ -6,8 +6,8 @@ import pytest
 from django.db import connection as db
 from django.urls import reverse
 
+from followups.errors import InvalidSetting
 from ghl import connection
-from integrations.errors import InvalidSetting
 from integrations.models import Connection
 from tests.factories import MembershipFactory
 from tests.ghl.conftest import CALENDAR, LOCATION, TOKEN, ghl_error

@@ -4,8 +4,8 @@ import json
 import pytest
 
 from booking.matching import remember_identity
+from followups.errors import ProviderAuthError, SlotTaken
 from ghl.provider import GhlProvider
-from integrations.errors import ProviderAuthError, SlotTaken
 from integrations.providers import BookingRef, Slot
 from tests.factories import LeadFactory
 from tests.ghl.conftest import APPOINTMENT, CALENDAR, CONTACT, LOCATION, ghl_error

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 from django import forms
 
+from followups.errors import InvalidSetting, ProviderAuthError, ProviderUnavailable
 from integrations import connections, selectors
-from integrations.errors import InvalidSetting, ProviderAuthError, ProviderUnavailable
 from integrations.providers import ConnectionReport, ProviderSpec
 
 NAME = "fake"

@@ -1,8 +1,8 @@
 import pytest
 from django.db import connection
 
+from followups.errors import InvalidSetting, ProviderNotConnected
 from integrations import booking_settings, connections, selectors
-from integrations.errors import InvalidSetting, ProviderNotConnected
 from integrations.models import Connection
 from integrations.providers import get_provider
 from tests.integrations import fake

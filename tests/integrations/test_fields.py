@@ -3,7 +3,7 @@ from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.db import connection
 
-from integrations.errors import SecretUnreadable
+from followups.errors import SecretUnreadable
 from integrations.models import Connection
 from tests.integrations import fake
 

@@ -5,7 +5,7 @@ import logging
 import httpx
 import pytest
 
-from integrations.errors import (
+from followups.errors import (
     ProviderAuthError,
     ProviderBadRequest,
     ProviderRateLimited,

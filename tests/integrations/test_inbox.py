@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.db import OperationalError, close_old_connections, connection
 from django.utils import timezone
 
-from integrations import inbox, providers, tasks
-from integrations.errors import ProviderBadRequest, ProviderUnavailable
+from followups.errors import ProviderBadRequest, ProviderUnavailable
+from integrations import inbox, processing, providers, tasks
 from integrations.models import WebhookDelivery
 from tests.factories import WorkspaceFactory
 from tests.integrations import fake
@@ -115,7 +115,7 @@ def test_a_mapper_that_raises_fails_then_replay_processes_it(
 def test_replaying_twice_is_harmless(workspace, fake_provider, recorder):
     recorder.fail_with = ProviderBadRequest("Unknown event type.")
     delivery, _ = accept(workspace)
-    inbox.process(delivery.pk)
+    processing.process(delivery.pk)
 
     assert inbox.replay_delivery(delivery_id=delivery.pk) is True
     assert inbox.replay_delivery(delivery_id=delivery.pk) is False
@@ -129,7 +129,7 @@ def test_a_mapper_that_breaks_rolls_back_its_writes(workspace, fake_provider):
     providers.register(dataclasses.replace(fake_provider, map_delivery=writes_then_fails))
     delivery, _ = accept(workspace)
 
-    assert inbox.process(delivery.pk).state == State.FAILED
+    assert processing.process(delivery.pk).state == State.FAILED
     assert not Workspace.objects.filter(name="half-done").exists()
 
 
@@ -137,10 +137,12 @@ def test_a_transient_error_waits_and_retries(workspace, fake_provider, recorder)
     recorder.fail_with = ProviderUnavailable("Fake is down.")
     delivery, _ = accept(workspace)
 
-    outcome = inbox.process(delivery.pk)
+    outcome = processing.process(delivery.pk)
 
     delivery.refresh_from_db()
-    assert outcome == inbox.Outcome(state=State.RECEIVED, retry_in=inbox.BACKOFF_BASE_SECONDS)
+    assert outcome == processing.Outcome(
+        state=State.RECEIVED, retry_in=processing.BACKOFF_BASE_SECONDS
+    )
     assert (delivery.state, delivery.attempts, delivery.last_error) == (
         State.RECEIVED,
         1,
@@ -149,29 +151,29 @@ def test_a_transient_error_waits_and_retries(workspace, fake_provider, recorder)
     assert delivery.retry_at > timezone.now()
 
     recorder.fail_with = None
-    assert inbox.process(delivery.pk).state == State.PROCESSED
+    assert processing.process(delivery.pk).state == State.PROCESSED
 
 
 def test_a_database_error_in_the_mapper_is_transient(workspace, fake_provider, recorder):
     recorder.fail_with = OperationalError("could not serialize access")
     delivery, _ = accept(workspace)
-    assert inbox.process(delivery.pk).retry_in == inbox.BACKOFF_BASE_SECONDS
+    assert processing.process(delivery.pk).retry_in == processing.BACKOFF_BASE_SECONDS
 
 
 def test_transient_errors_give_up_after_the_last_attempt(workspace, fake_provider, recorder):
     recorder.fail_with = ProviderUnavailable("Fake is down.")
     delivery, _ = accept(workspace)
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(attempts=inbox.MAX_ATTEMPTS - 1)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(attempts=processing.MAX_ATTEMPTS - 1)
 
-    assert inbox.process(delivery.pk).state == State.FAILED
+    assert processing.process(delivery.pk).state == State.FAILED
     delivery.refresh_from_db()
-    assert delivery.last_error == f"Gave up after {inbox.MAX_ATTEMPTS} attempts: Fake is down."
+    assert delivery.last_error == f"Gave up after {processing.MAX_ATTEMPTS} attempts: Fake is down."
 
 
 def test_backoff_grows_and_is_capped():
-    delays = [inbox._backoff(n) for n in range(1, 10)]
+    delays = [processing._backoff(n) for n in range(1, 10)]
     assert delays[:4] == [30, 60, 120, 240]
-    assert max(delays) == inbox.BACKOFF_CAP_SECONDS
+    assert max(delays) == processing.BACKOFF_CAP_SECONDS
 
 
 def test_a_lost_enqueue_is_picked_up_by_the_sweep(
@@ -200,7 +202,7 @@ def test_the_sweep_leaves_a_retry_alone_until_it_is_overdue(workspace, fake_prov
     recorder.fail_with = ProviderUnavailable("Fake is down.")
     delivery, _ = accept(workspace)
     age(delivery, minutes=5)
-    inbox.process(delivery.pk)  # retry due in 30 s
+    processing.process(delivery.pk)  # retry due in 30 s
 
     assert inbox.sweep_pending() == 0
     assert inbox.sweep_pending(now=timezone.now() + timedelta(minutes=2)) == 1
@@ -281,7 +283,7 @@ def test_an_unknown_provider_fails_with_a_reason(workspace):
     delivery, _ = inbox.accept_delivery(
         provider="gone", workspace=workspace, dedupe_key="k", event="", body=b"{}", headers={}
     )
-    assert inbox.process(delivery.pk).state == State.FAILED
+    assert processing.process(delivery.pk).state == State.FAILED
     delivery.refresh_from_db()
     assert "gone" in delivery.last_error
 
@@ -342,11 +344,11 @@ def test_twenty_concurrent_workers_process_a_delivery_once(fake_provider, record
 
 
 def test_a_refused_token_while_mapping_marks_the_connection(workspace, connected, recorder):
-    from integrations.errors import ProviderAuthError
+    from followups.errors import ProviderAuthError
 
     recorder.fail_with = ProviderAuthError("Fake refused the token.", status=401)
     delivery, _ = accept(workspace)
 
-    assert inbox.process(delivery.pk).state == State.FAILED
+    assert processing.process(delivery.pk).state == State.FAILED
     connected.refresh_from_db()
     assert (connected.status, connected.last_error) == ("needs_reauth", "Fake refused the token.")

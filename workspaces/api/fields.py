@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from workspaces import provider_choices
 from workspaces.validators import normalize_email, validate_timezone
 
 # users.get_or_create_user mirrors the address into User.username, which holds 150 characters.
@@ -68,3 +69,12 @@ class EmailListField(serializers.ListField):
 
     def to_internal_value(self, data):
         return list(dict.fromkeys(super().to_internal_value(data)))
+
+
+class ProviderChoiceField(serializers.ChoiceField):
+    """One of the booking providers the provider apps registered. Serializers deep-copy their
+    declared fields per instance, which calls this again: the choices are read then, after the
+    apps have registered, not when this module is imported."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=provider_choices.choices(), **kwargs)

@@ -1,9 +1,8 @@
 """Reads for the admin API."""
 
-from django.conf import settings
 from django.db.models import Prefetch, QuerySet
-from django.urls import reverse
 
+from workspaces import provider_choices
 from workspaces.models import Membership, Workspace
 
 _ROLE_KEYS = {
@@ -34,11 +33,5 @@ def member_emails(workspace: Workspace) -> dict[str, list[str]]:
 
 
 def webhook_urls(workspace: Workspace) -> dict[str, str]:
-    """Where each booking provider must send this workspace's webhooks: every provider app
-    names its webhook URL ``<provider>_webhook``, taking the workspace's public id."""
-    base = settings.PUBLIC_BASE_URL
-    return {
-        provider: base
-        + reverse(f"{provider}_webhook", kwargs={"workspace_id": workspace.public_id})
-        for provider in Workspace.Provider.values
-    }
+    """Where each booking provider must send this workspace's webhooks."""
+    return provider_choices.webhook_urls(workspace)

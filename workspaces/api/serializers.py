@@ -6,14 +6,15 @@ from collections.abc import Mapping
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
+from workspaces import provider_choices
 from workspaces.api import selectors
 from workspaces.api.fields import (
     EmailListField,
+    ProviderChoiceField,
     StrictBooleanField,
     StrictCharField,
     TimezoneField,
 )
-from workspaces.models import Workspace
 
 MEMBER_HELP = (
     "The complete list of e-mail addresses holding this role. People not in it lose the role in "
@@ -59,7 +60,7 @@ class WorkspaceWriteFields(StrictSerializer):
         help_text="Your system's id for this client; POSTing it again updates the same workspace.",
     )
     timezone = TimezoneField()
-    booking_provider = serializers.ChoiceField(choices=Workspace.Provider.choices, required=False)
+    booking_provider = ProviderChoiceField(required=False)
     auto_book_enabled = StrictBooleanField(required=False)
     admins = EmailListField(required=False, help_text=MEMBER_HELP)
     setters = EmailListField(required=False, help_text=MEMBER_HELP)
@@ -97,8 +98,10 @@ class MembersSerializer(serializers.Serializer):
 
 
 class WebhookUrlsSerializer(serializers.Serializer):
-    calendly = serializers.URLField()
-    ghl = serializers.URLField()
+    """One URL per registered provider that takes webhooks, keyed by its name."""
+
+    def get_fields(self):
+        return {name: serializers.URLField() for name, _ in provider_choices.choices()}
 
     def to_representation(self, workspace):
         return selectors.webhook_urls(workspace)
@@ -109,7 +112,7 @@ class WorkspaceSerializer(serializers.Serializer):
     external_id = serializers.CharField(allow_null=True)
     name = serializers.CharField()
     timezone = serializers.CharField()
-    booking_provider = serializers.ChoiceField(choices=Workspace.Provider.choices)
+    booking_provider = ProviderChoiceField()
     auto_book_enabled = serializers.BooleanField()
     is_active = serializers.BooleanField()
     members = MembersSerializer(source="*")

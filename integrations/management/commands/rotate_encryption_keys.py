@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from integrations.errors import SecretUnreadable
+from followups.errors import SecretUnreadable
 from integrations.rotation import rotate_all
 
 

@@ -25,8 +25,8 @@ import respx
 
 from calendly import connection
 from calendly.signatures import SIGNATURE_HEADER
+from followups.errors import ProviderAuthError, ProviderUnavailable, SlotTaken
 from integrations import connections
-from integrations.errors import ProviderAuthError, ProviderUnavailable, SlotTaken
 from tests.calendly.helpers import Receiver, SandboxDriver
 
 from . import MEETING, OTHER_PERSON

@@ -7,7 +7,7 @@ import itertools
 import threading
 from dataclasses import dataclass, field
 
-from integrations.errors import DirectBookingUnavailable, ProviderUnavailable, SlotTaken
+from followups.errors import DirectBookingUnavailable, ProviderUnavailable, SlotTaken
 from integrations.providers import (
     BookingRef,
     BookingResult,

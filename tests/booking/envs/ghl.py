@@ -17,10 +17,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.urls import reverse
 
+from followups.errors import ProviderAuthError, ProviderUnavailable, SlotTaken
 from ghl import connection
 from ghl.signatures import SIGNATURE_HEADER, WORKFLOW_SECRET_HEADER
 from integrations import connections
-from integrations.errors import ProviderAuthError, ProviderUnavailable, SlotTaken
 
 from . import MEETING
 from .ghl_api import BASE, CALENDAR, LOCATION, TOKEN, GhlApi

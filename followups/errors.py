@@ -1,5 +1,9 @@
 """Errors every provider raises, so callers catch what they can act on.
 
+They live in ``followups``, the lowest app that calls a provider (a channel sends a message
+through one), so ``followups``, ``integrations``, ``booking`` and the provider apps all import
+them downward. This module imports nothing of ours.
+
 Each carries a ``safe_message``: text fit for a page or an API response (never a token,
 never a raw provider body). The detail goes to the log, not to the user.
 """
