@@ -8,7 +8,7 @@ A row (one JSON object a line in ``tuning.jsonl`` or ``heldout.jsonl``):
      "high": true, "lang": "en", "style": "sms"}
 
 ``offers`` names an entry of ``OFFERS``. ``text`` may hold placeholders, filled in for the day of
-the run: for option i, ``{Wi}`` its weekday ("Tuesday"), ``{Ai}`` abbreviated ("Tue"), ``{Di}``
+the run: for option i, ``{Wi}`` its weekday ("Tuesday"), ``{Ai}`` abbreviated ("Tue"), ``{wi}`` and ``{ai}`` in lower case, ``{Di}``
 "Dec 3", ``{Mi}`` "December 3", ``{Ni}`` "12/3", ``{Oi}`` "3rd", ``{Ti}`` "10am", ``{Hi}`` "10",
 ``{Ci}`` "10:00"; ``{Si}`` and ``{Yi}`` a misspelled weekday ("Wensday"); ``{Wi_es}``, ``{Wi_fr}``, ``{Wi_de}``, ``{Wi_pt}`` and ``{Ai_es}`` … its
 weekday in Spanish, French, German and Portuguese; ``{X}`` (and ``{X_fr}`` …) a weekday with no
@@ -67,11 +67,11 @@ _TYPOS = {
     "S": ("Mondy", "Teusday", "Wensday", "Thrusday", "Firday", "Saterday", "Sunady"),
     "Y": ("Munday", "Tuesay", "Wendsday", "Thurday", "Fridy", "Saturdy", "Sundy"),
 }
-_MONTHS = {
-    "es": "diciembre",
-    "fr": "décembre",
-    "de": "Dezember",
-    "pt": "dezembro",
+_MONTHS = {  # November and December: the offers fall in them
+    "es": {11: "noviembre", 12: "diciembre"},
+    "fr": {11: "novembre", 12: "décembre"},
+    "de": {11: "November", 12: "Dezember"},
+    "pt": {11: "novembro", 12: "dezembro"},
 }
 _UNOFFERED_DAY = 5  # days from today: no offer set has a time on that weekday
 
@@ -162,10 +162,10 @@ def _placeholders(day: dt.date, offered: list[dt.datetime]) -> dict[str, str]:
             f"T{i}": f"{hour12}{minutes}{suffix}",
             f"H{i}": f"{hour12}{minutes}",
             f"C{i}": f"{start:%H:%M}",
-            f"D{i}_es": f"{start.day} de {_MONTHS['es']}",
-            f"D{i}_fr": f"{start.day} {_MONTHS['fr']}",
-            f"D{i}_de": f"{start.day}. {_MONTHS['de']}",
-            f"D{i}_pt": f"{start.day} de {_MONTHS['pt']}",
+            f"D{i}_es": f"{start.day} de {_MONTHS['es'][start.month]}",
+            f"D{i}_fr": f"{start.day} {_MONTHS['fr'][start.month]}",
+            f"D{i}_de": f"{start.day}. {_MONTHS['de'][start.month]}",
+            f"D{i}_pt": f"{start.day} de {_MONTHS['pt'][start.month]}",
         }
     return values
 
@@ -176,6 +176,8 @@ def _day_words(key: str, weekday: int, short: str = "") -> dict[str, str]:
     values |= {f"{key}_{lang}": names[weekday] for lang, names in _NAMES.items()}
     short = short or f"{key}A"
     values[short] = _SHORT["en"][weekday]
+    values[key.lower()] = values[key].lower()
+    values[short.lower()] = values[short].lower()
     values |= {f"{short}_{lang}": names[weekday] for lang, names in _SHORT.items()}
     return values
 
