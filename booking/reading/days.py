@@ -37,6 +37,13 @@ _WORDLIKE_SHORT = {
     0: "mon lun seg", 1: "mar ter", 2: "wed mer qua", 3: "jeu qui", 4: "ven vie sex",
     5: "sat sam", 6: "sun dim dom",
 }  # fmt: skip
+# Parts of the day, as the hour they centre on; they count only beside a day ("Wednesday
+# afternoon"), joined to it in ``booking.reading.moments``.
+_PARTS_OF_DAY = {
+    "morning": 9, "afternoon": 15, "evening": 19, "night": 21, "matin": 9, "après-midi": 15,
+    "apres-midi": 15, "soir": 19, "vormittag": 10, "nachmittag": 15, "abend": 19, "manhã": 9,
+    "manha": 9, "tarde": 15, "noite": 21, "noche": 21,
+}  # fmt: skip
 _GERMAN_SHORT = {"mo": 0, "di": 1, "mi": 2, "do": 3, "fr": 4, "sa": 5, "so": 6}
 _ENGLISH = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -78,7 +85,9 @@ _DATES = [
         r"(?<![\w/.:])(?:the\s+)?" + _DAY + r"\s*(?:of\s+|de\s+)?" + _MONTH + r"(?!\w)", re.I
     ),
 ]
-_TOKEN = re.compile(r"[^\W\d_]+(?:-feira)?", re.UNICODE)
+# "the 27th": the next day with that number, this month or the next.
+_DAY_OF_MONTH = re.compile(r"(?<![\w/.:])(?:the\s+)?([0-3]?\d)(?:st|nd|rd|th)(?!\w)", re.I)
+_TOKEN = re.compile(r"[^\W\d_]+(?:-(?:feira|midi))?", re.UNICODE)
 _LATER = re.compile(
     r"(?:\bnext|\bpr[oó]xim[oa]|\bprochain|\bn[äa]chste[nr]?|\bsiguiente)\s+$", re.I
 )
@@ -86,7 +95,7 @@ _LATER = re.compile(
 _DAY_MEANT = re.compile(
     r"^(?:\.|\s*[,]?\s*(?:\d|(?:at|@|um|à|às|as|a\s+las?|alle|om)\s*\d|works?\b|wk[s]?\b|ok\b|"
     r"okay\b|please\b|pls\b|plz\b|good\b|gd\b|fine\b|great\b|perfect\b|then\b|passt\b|geht\b|"
-    r"ça\b|ca\b|c['’]est\b|me\s+(?:va|viene|convient)\b|funciona\b|fechado\b|perfeito\b|"
+    r"(?:or|and|ou|oder|o|y|e|et|und|/|-)\s|ça\b|ca\b|c['’]est\b|me\s+(?:va|viene|convient)\b|funciona\b|fechado\b|perfeito\b|"
     r"serve\b|bitte\b|est[aá]\s+(?:bom|[oó]timo|bien|perfeito)\b|"
     r"(?:is|ist|est|es)\s+(?:good|fine|great|perfect|best|ok|gut|bon|parfait|bien|perfecto)\b"
     r"|[?!]|$))",
@@ -104,14 +113,25 @@ class Day:
     weekday: int | None = None  # 0 = Monday; ``nearest`` is the coming one, today included
     nearest: date | None = None
     day: date | None = None  # a day-and-month date
+    part_of_day: int | None = None  # "afternoon": the hour it centres on
 
 
 def find_days(text: str, *, today: date) -> list[Day]:
-    """The weekdays and dates in ``text``, in order."""
+    """The weekdays, dates and parts of the day in ``text``, in order."""
     found = [d for d in (_date(m, today) for p in _DATES for m in p.finditer(text)) if d]
     taken = [(d.start, d.end) for d in found]
+    for match in _DAY_OF_MONTH.finditer(text):
+        if not any(a < match.end() and match.start() < b for a, b in taken):
+            day = _day_of_month(int(match.group(1)), today)
+            if day is not None:
+                found.append(Day(*match.span(), day=day))
+                taken.append(match.span())
     for token in _TOKEN.finditer(text):
         if any(a < token.end() and token.start() < b for a, b in taken):
+            continue
+        part = _PARTS_OF_DAY.get(token.group(0).lower())
+        if part is not None:
+            found.append(Day(*token.span(), part_of_day=part))
             continue
         weekday = _weekday(text, token)
         if weekday is not None:
@@ -132,6 +152,16 @@ def _date(match: re.Match, today: date) -> Day | None:
         if when >= today - timedelta(days=1):
             return Day(*match.span(), day=when)
     return None
+
+
+def _day_of_month(number: int, today: date) -> date | None:
+    month, year = today.month + (number < today.day), today.year
+    if month > 12:
+        month, year = 1, year + 1
+    try:
+        return date(year, month, number)
+    except ValueError:
+        return None
 
 
 def _weekday(text: str, token: re.Match) -> int | None:

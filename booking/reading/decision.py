@@ -151,7 +151,7 @@ def _acceptance(prose, matched, declined, offered, zone, *, asks: bool) -> Readi
 def _no_time_named(prose: str, declined, offered, *, asks: bool, questions: bool) -> Reading:
     if declined:
         return _declined_only(prose, declined, offered)
-    if asks or (questions and not words.agrees(prose)):
+    if asks or (questions and not words.has(words.YES, prose)):
         return Reading(QUESTION_KIND, reason="asks a question and names no time")
     plain = words.NEGATION_IDIOMS.sub(" ", prose)
     if words.has(words.BARE_NO, plain):

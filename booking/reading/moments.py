@@ -53,8 +53,9 @@ class Moment:
 
 
 def paired(moments: list[Moment], masked: str) -> list[Moment]:
-    """Join a day and a time written next to each other ("Tuesday at 10", "at 10 on Tuesday"),
-    and a weekday with the date beside it ("Wed Nov 27"), which must agree."""
+    """Join a day and a time written next to each other ("Tuesday at 10", "at 10 on Tuesday",
+    "Wednesday afternoon"), and a weekday with the date beside it ("Wed Nov 27"), which must
+    agree. A part of the day with no day beside it ("morning") names nothing on its own."""
     out: list[Moment] = []
     for moment in moments:
         previous = out[-1] if out else None
@@ -64,7 +65,7 @@ def paired(moments: list[Moment], masked: str) -> list[Moment]:
             out[-1] = _joined(previous, moment)
         else:
             out.append(moment)
-    return out
+    return [m for m in out if m.has_day or m.has_time or m.unreadable]
 
 
 def _same_day(a: Moment, b: Moment, masked: str) -> bool:
@@ -95,10 +96,14 @@ def _dated(a: Moment, b: Moment) -> Moment:
 def _pair(a: Moment, b: Moment, masked: str) -> bool:
     if a.unreadable or b.unreadable:
         return False
-    day_and_time = (a.has_day and not a.has_time and b.has_time and not b.has_day) or (
-        b.has_day and not b.has_time and a.has_time and not a.has_day
+    day_and_time = (a.has_day and not _timed(a) and _timed(b) and not b.has_day) or (
+        b.has_day and not _timed(b) and _timed(a) and not a.has_day
     )
     return day_and_time and _connects(masked[a.end : b.start])
+
+
+def _timed(moment: Moment) -> bool:
+    return moment.has_time or moment.part_of_day is not None
 
 
 _CONNECTORS = {
@@ -113,7 +118,7 @@ def _connects(gap: str) -> bool:
 
 
 def _joined(a: Moment, b: Moment) -> Moment:
-    day, clock = (a, b) if a.has_day else (b, a)
+    day, clock = (a, b) if a.has_day else (b, a)  # the clock may be a part of the day
     return replace(
         day,
         text=f"{a.text} … {b.text}",
@@ -121,5 +126,5 @@ def _joined(a: Moment, b: Moment) -> Moment:
         end=b.end,
         clock=clock.clock,
         twelve_hour=clock.twelve_hour,
-        part_of_day=None,
+        part_of_day=None if clock.has_time else clock.part_of_day,
     )

@@ -63,7 +63,7 @@ _CLAUSE_BREAK = re.compile(
 
 _SEGMENT_BREAK = re.compile(r",|\s[-–—]\s")
 
-# "2️⃣" (digit, variation selector, combining keycap) and "②" are digits to the lead.
+# "2️⃣" (digit, variation selector, combining keycap) is a list marker: "#2". "②" is a 2.
 _KEYCAP = re.compile(r"([0-9#])\ufe0f?\u20e3")
 _CIRCLED = {chr(0x2460 + n): str(n + 1) for n in range(9)} | {
     chr(0x2776 + n): str(n + 1) for n in range(9)
@@ -75,6 +75,9 @@ _SHORTHAND = {
     r"tom(?=\s+(?:at|@|am|pm|morning|afternoon|\d))",
     "today": r"2day|tdy|tday",
     "tonight": r"2nite|tonite",
+    "for": r"4(?=\s+(?:me|u|you|us)\b)",
+    "good": r"gd|gud",
+    "you": r"u(?=\s)",
 }
 _SHORTHANDS = [
     (re.compile(r"(?<![\w@.])(?:" + pattern + r")(?![\w@])", re.IGNORECASE), word)
@@ -97,7 +100,7 @@ def own_text(text: str) -> str:
 
 
 def _written_out(text: str) -> str:
-    text = _KEYCAP.sub(r"\1", text)
+    text = _KEYCAP.sub(lambda m: m.group(1) if m.group(1) == "#" else "#" + m.group(1), text)
     text = _CIRCLED_DIGIT.sub(lambda m: _CIRCLED[m.group(0)], text)
     for pattern, word in _SHORTHANDS:
         text = pattern.sub(word, text)

@@ -61,9 +61,10 @@ def find_moments(
     # has passed. Relative days ("tomorrow") only need the date.
     base = datetime.combine(received_at.astimezone(zone).date(), time())
     zones = find_zones(text)
-    masked = _mask(text, [*numbers.spans(), *(z.span() for z in zones), *_greetings(text)])
-    days = find_days(masked, today=base.date())
-    masked = _mask(masked, [(d.start, d.end) for d in days])
+    masked = _mask(text, [*((o.start, o.end) for o in numbers.options), *(z.span() for z in zones),
+                          *_greetings(text)])  # fmt: skip
+    days = find_days(masked, today=base.date())  # hours stay: "Do 14 Uhr" is a day
+    masked = _mask(masked, [*numbers.spans(), *((d.start, d.end) for d in days)])
     moments = _dateparser_moments(masked, text, base, zone)
     moments += [_of_day(d, text, zone) for d in days]
     moments += [
@@ -85,7 +86,7 @@ def _of_day(day: Day, text: str, zone: ZoneInfo) -> Moment:
     found = text[day.start : day.end]
     return Moment(
         text=found, start=day.start, end=day.end, zone=zone, day=day.day,
-        weekday=day.weekday, nearest=day.nearest,
+        weekday=day.weekday, nearest=day.nearest, part_of_day=day.part_of_day,
     )  # fmt: skip
 
 
@@ -156,7 +157,7 @@ def _read(found: str, language: str, base: datetime, zone: ZoneInfo, span) -> Mo
     if first.period == "part_of_day":
         moment = replace(moment, part_of_day=first.date_obj.hour)
     moment = _with_day(moment, found, language, words, base, first, second)
-    if not moment.has_day and not moment.has_time and not moment.unreadable:
+    if not (moment.has_day or moment.has_time or moment.unreadable or moment.part_of_day):
         return None
     return moment
 

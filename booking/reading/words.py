@@ -45,6 +45,9 @@ AUTO_REPLY = _words(
     r"abwesenheitsnotiz",
     r"au[ßs]er haus",
     r"nicht im b[üu]ro",
+    r"resposta autom[aá]tica",
+    r"fora do escrit[oó]rio",
+    r"(?:estou|estarei) (?:de f[ée]rias|ausente|fora)",
 )
 
 # The lead asks us to stop writing: the whole reply (carriers' STOP words and their like),
@@ -135,6 +138,7 @@ NEGATION_IDIOMS = _words(
     r"no hay problema",
     r"pas de probl[eè]me",
     r"kein problem",
+    r"if nothing (?:else )?(?:comes|pops) up",
 )
 # The reply as a whole is just "no".
 BARE_NO = re.compile(r"^\W*(?:no|nope|nah|non|nein)\b", re.IGNORECASE)
@@ -144,7 +148,7 @@ QUESTION_START = re.compile(
     r"^\W*(?:is|are|was|do|does|did|what|when|where|who|whom|why|how|can(?! do)|could|will|"
     r"would|should|shall|qu[ée]|qui[eé]n|c[oó]mo|cu[aá]ndo|d[oó]nde|est-ce|wie|wann|wo|wer|was|"
     r"warum|worum|quem|qual|quando|onde|o que|do que|por que|qui|quoi|pourquoi|quand|o[uù]|"
-    r"comment)(?=\s)(?!\s+\d)",  # "Do 14 Uhr" is Thursday at 2 PM
+    r"comment)(?=\s)(?!\s+(?:\d|(?:às|as|à|a\s+las?|um|at)\b))",  # "Do 14 Uhr": Thursday at 2
     re.IGNORECASE,
 )
 
@@ -271,7 +275,7 @@ CHOICE = _words(
     r"s[’']il (?:vous|te) pla[iî]t",
     r"nehme",
     r"bitte",
-    r"then",
+    r"^\W*[^\W\d_]+\.?,?\s+then\W*$",  # "Wednesday then"
     r"it is",
     r"(?:i[’']ll|i will|let[’']?s|lets|gonna|going to) (?:go with|take|do)",
     r"lets do",
@@ -316,9 +320,9 @@ CONDITIONAL = _words(r"if", r"unless", r"assuming", r"provided", r"wenn", r"fall
 
 # A range or an approximation around a time ("after 3pm", "around 10"): not a choice of it.
 RANGE_BEFORE = re.compile(
-    r"(?:after|before|between|from|until|till|by|around|about|anytime|any time|later than|"
-    r"earlier than|no later than|no earlier than|despu[eé]s de|antes de|apr[eè]s|avant|nach|"
-    r"vor|ab|bis)\W*$",
+    r"(?:after|before|between|from|until|till|by|around|(?<!how )(?<!what )about|anytime|"
+    r"any time|later than|earlier than|no later than|no earlier than|despu[eé]s de|antes de|"
+    r"apr[eè]s|avant|nach|vor|ab|bis)\W*$",
     re.IGNORECASE,
 )
 
@@ -362,8 +366,8 @@ PRACTICAL = _words(
 # …unless it is about the time after all: its zone, its day, moving it.
 _ABOUT_THE_TIME = _words(
     r"time ?zone", r"your time", r"my time", r"local time", r"what time", r"which time",
-    r"that time", r"eastern", r"pacific", r"central", r"mountain", r"[a-z]{1,2}[sd]?t",
-    r"gmt", r"utc", r"cet", r"earlier", r"later", r"reschedule", r"move", r"push", r"still",
+    r"that time", r"eastern", r"pacific", r"central", r"mountain", r"[ecmp][sd]?t", r"gmt",
+    r"utc", r"cet", r"earlier", r"later", r"reschedule", r"move", r"push", r"still",
     r"available", r"open", r"free", r"instead", r"day", r"date",
 )  # fmt: skip
 _QUESTION_SENTENCE = re.compile(r"[^.!?\n]*(?:\?|$)")
@@ -386,7 +390,10 @@ def agrees(text: str) -> bool:
     """``text`` says yes or picks ("works", "let's do", "please", "ça me va", "passt"), greetings
     such as "good morning" aside."""
     plain = GREETINGS.sub(" ", text)
-    return has(YES, plain) or has(CHOICE, plain)
+    return has(YES, plain) or has(CHOICE, plain) or has(_IS_GOOD, plain)
+
+
+_IS_GOOD = re.compile(r"[’']s\s+(?:good|great|fine|perfect|best|ok|okay)(?!\w)", re.IGNORECASE)
 
 
 def excluded(before: str) -> bool:
@@ -409,6 +416,9 @@ def asks_about_time(text: str, spans) -> bool:
         said = sentence.group(0)
         if "?" not in said and not has(QUESTION_START, said):
             continue
+        parts = list(re.finditer(r"[^,;]+", said))
+        if len(parts) > 1 and has(QUESTION_START, parts[-1].group(0)):  # "Tuesday works, is…?"
+            start, said = start + parts[-1].start(), parts[-1].group(0)
         names_a_time = any(start <= a < end for a, _ in spans)
         if names_a_time or not has(PRACTICAL, said) or has(_ABOUT_THE_TIME, said):
             return True

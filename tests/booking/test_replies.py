@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from booking.reading import HIGH_CONFIDENCE, OfferedTime, Reading, read_reply
+from tests.booking.replies import table as reply_table
 
 CHICAGO, LOS_ANGELES, NEW_YORK = "America/Chicago", "America/Los_Angeles", "America/New_York"
 
@@ -124,7 +126,7 @@ TABLE = [
     ("not-option-1-but-2", THREE, "Not option 1, option 2", accept(2, high=False)),
     ("cant-wait-is-no-no", THREE, "Can't wait! Option 2", accept(2)),
     ("thumbs-up-and-option", THREE, "Yes 👍 option 3", accept(3)),
-    ("thumbs-up-alone", THREE, "👍", NO_MATCH),
+    ("thumbs-up-alone", THREE, "👍", AMBIGUOUS),  # a yes, to which of three?
     ("option-in-past-tense", THREE, "I said option 2 last time", NO_MATCH),
     ("counted-people-not-options", THREE, "2 or 3 of my colleagues will join", NO_MATCH),
     ("counted-people-then-time", THREE, "We're 3 people, Tuesday at 10 works", accept(2)),
@@ -156,7 +158,8 @@ TABLE = [
     ("numeric-date", THREE, "12/4 at 1pm", accept(3)),
     ("copied-offer-line", THREE, "2) Tue Dec 3, 10:00 AM CST", accept(2)),
     ("monday-9-am", THREE, "Monday 9am sounds great", accept(1)),
-    ("weekday-alone-is-weaker", THREE, "Monday works", accept(1, high=False)),
+    ("weekday-alone-said-as-yes", THREE, "Monday works", accept(1)),
+    ("weekday-alone-not-said-as-yes", THREE, "Monday", accept(1, high=False)),
     ("time-alone-is-weaker", THREE, "10am works", accept(2, high=False)),
     ("bare-hour-alone", THREE, "Let's do 10", accept(2, high=False)),
     ("bare-hour-with-minutes", THREE, "1:00 on Wednesday", accept(3)),
@@ -347,7 +350,7 @@ TABLE = [
         THREE,
         "Wednesday works for me.\n\n-----Original Message-----\nFrom: Casey\nSent: Friday, "
         "November 29, 2030 6:00 AM\nSubject: Times\n\n1) Mon Dec 2, 9:00 AM CST",
-        accept(3, high=False),
+        accept(3),
     ),
     (
         "outlook-headers",
@@ -452,6 +455,77 @@ def test_the_table_covers_every_kind_and_is_large():
         "empty",
     }
     assert len(TABLE) >= 60
+
+
+# --- the data-file table (tests/booking/replies/), read on each of the seven weekdays -----------
+
+
+def _read_case(case: reply_table.Case) -> Reading:
+    offered = [OfferedTime(index=i, start=s) for i, s in enumerate(case.starts, start=1)]
+    # The clock stands at the reply's arrival: the reader must get "today" from received_at.
+    with time_machine.travel(case.received_at, tick=False):
+        return read_reply(case.text, offered, lead_timezone=case.zone, received_at=case.received_at)
+
+
+def _books_wrongly(case: reply_table.Case, reading: Reading) -> bool:
+    books = reading.kind == "accept" and reading.confidence >= HIGH_CONFIDENCE
+    right = case.row.kind == "accept" and reading.slot_index == case.row.slot
+    return books and not right
+
+
+def _as_expected(case: reply_table.Case, reading: Reading) -> bool:
+    row = case.row
+    if (reading.kind, reading.slot_index) != (row.kind, row.slot) or not reading.reason:
+        return False
+    if row.kind == "accept":
+        return (reading.confidence >= HIGH_CONFIDENCE) is row.high
+    return reading.confidence < HIGH_CONFIDENCE
+
+
+@pytest.mark.parametrize("day", reply_table.WEEK, ids=[f"{d:%A}" for d in reply_table.WEEK])
+def test_every_tuning_reply_reads_as_expected_whatever_the_weekday(day):
+    wrong = []
+    for row in reply_table.rows("tuning"):
+        case = reply_table.case(row, day)
+        reading = _read_case(case)
+        if not _as_expected(case, reading):
+            wrong.append(f"{row.id} {case.text!r}: {reading}")
+    assert wrong == []
+
+
+@pytest.mark.parametrize("day", reply_table.WEEK, ids=[f"{d:%A}" for d in reply_table.WEEK])
+@pytest.mark.parametrize("name", reply_table.SETS)
+def test_no_set_books_a_wrong_time_whatever_the_weekday(name, day):
+    wrong = []
+    for row in reply_table.rows(name):
+        case = reply_table.case(row, day)
+        reading = _read_case(case)
+        if _books_wrongly(case, reading):
+            wrong.append(f"{row.id} {case.text!r}: {reading}")
+    assert wrong == []
+
+
+def test_the_data_table_is_large_and_mixed():
+    rows = {name: reply_table.rows(name) for name in reply_table.SETS}
+    everything = [r for name in rows for r in rows[name]]
+    assert len(everything) >= 400
+    assert len({r.id for r in everything}) == len(everything), "row ids are unique"
+    assert len({r.text for r in everything}) > 0.95 * len(everything)
+    for name, some in rows.items():
+        assert {r.lang for r in some} == {"en", "es", "fr", "de", "pt"}, name
+        assert {r.style for r in some} == {"sms", "email"}, name
+        assert {r.kind for r in some} >= {"accept", "refuse", "question", "ambiguous"}, name
+        assert sum(r.kind == "accept" and r.high for r in some) >= 0.3 * len(some), name
+        assert all(r.offers in reply_table.OFFERS for r in some), name
+
+
+def test_offers_run_from_today_to_next_week_on_every_weekday():
+    weekdays = {
+        reply_table.case(reply_table.rows("tuning")[0], d).day.weekday() for d in reply_table.WEEK
+    }
+    assert weekdays == set(range(7))
+    _, _, offered = reply_table.OFFERS["today"]
+    assert {days for days, _, _ in offered} >= {0, 1, 8}
 
 
 def test_a_reply_is_read_in_a_few_milliseconds():
