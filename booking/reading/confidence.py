@@ -10,7 +10,7 @@ question about the time, a hedge ("maybe"), a range ("after 3pm") caps it at 0.6
 
 from __future__ import annotations
 
-from booking.reading import words
+import booking.reading.words as words
 from booking.reading.numbers import BARE, EXPLICIT, ORDINAL
 from booking.reading.readings import Mention, OfferedTime, labels
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from booking.reading import words
+import booking.reading.words as words
 from booking.reading.confidence import (
     BY_ELIMINATION,
     CONDITIONAL,

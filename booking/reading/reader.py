@@ -38,7 +38,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from booking.reading import words
+import booking.reading.words as words
 from booking.reading.confidence import HIGH_CONFIDENCE
 from booking.reading.decision import decide
 from booking.reading.moments import Moment

@@ -335,7 +335,13 @@ TABLE = [
     ("question-no-mark", THREE, "how long is the call", QUESTION),
     ("question-about-offered", THREE, "Does Tuesday at 10 still work?", accept(2, high=False)),
     ("question-about-option", THREE, "Is option 2 still available?", accept(2, high=False)),
-    ("accept-and-question", THREE, "Tuesday at 10am works, is it on Zoom?", accept(2, high=False)),
+    ("accept-and-practical-question", THREE, "Tuesday at 10am works, is it on Zoom?", accept(2)),
+    (
+        "accept-and-question-about-the-time",
+        THREE,
+        "Tuesday at 10am works, is that your time or mine?",
+        accept(2, high=False),
+    ),
     # --- hedges and ranges
     ("hedge-maybe", THREE, "Maybe option 2", accept(2, high=False)),
     ("hedge-i-think", THREE, "I think Tuesday at 10 should work", accept(2, high=False)),
