@@ -111,9 +111,7 @@ def main() -> int:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     public = [{k: v for k, v in r.items() if not k.startswith("_")} for r in results]
     RESULTS.write_text(json.dumps({"sets": public}, indent=2, ensure_ascii=False) + "\n")
-    print(
-        f"\nwritten to {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}"
-    )
+    print(f"\nwritten to {RESULTS}")
     return 1 if any(r["wrong_bookings"] for r in results) else 0
 
 

@@ -102,6 +102,7 @@ _DAY_MEANT = re.compile(
     re.IGNORECASE,
 )
 _GERMAN_MEANT = re.compile(r"^(?:\.|\s*,?\s*\d{1,2}(?::\d{2}|\s?uhr\b|h\b))", re.IGNORECASE)
+_SUNDAY_MEANT = re.compile(r"^(?:\.|\s*\d{1,2}\s?uhr\b)", re.IGNORECASE)
 _MIN_TYPO_LETTERS = 5
 _WIDE_TYPO_LETTERS = 7  # from this long a misspelling may be two edits off
 
@@ -174,7 +175,8 @@ def _weekday(text: str, token: re.Match) -> int | None:
         return _SAFE[lower]
     if lower in _WORDLIKE and _DAY_MEANT.match(after):
         return _WORDLIKE[lower]
-    if lower in _GERMAN_SHORT and word[0].isupper() and _GERMAN_MEANT.match(after):
+    german = lower in _GERMAN_SHORT and word[0].isupper() and _GERMAN_MEANT.match(after)
+    if german and (lower != "so" or _SUNDAY_MEANT.match(after)):  # "So 10:00 works" is English
         return _GERMAN_SHORT[lower]
     return _misspelled(lower)
 

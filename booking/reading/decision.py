@@ -38,6 +38,10 @@ from booking.reading.text import clauses
 # Words a reply may hold beside the time it names and still be a choice with no "yes" in it
 # ("Tuesday at 10", "2) Tue Dec 3, 10:00 AM CST"); "Monday is a holiday here" is no choice.
 BARE_CHOICE_WORDS = 2
+_SUBJECTS = {
+    "i", "i'll", "i’ll", "i'm", "i’m", "i've", "i’ve", "we", "we'll", "we’ll", "he", "she",
+    "they", "you", "it", "je", "ich", "yo", "eu", "wir", "nous", "nós",
+}  # fmt: skip
 
 
 def decide(prose: str, mentions: list[Mention], offered, zone, *, asks: bool, questions: bool):
@@ -112,7 +116,9 @@ def _chooses(prose: str, mentions, *, asks: bool) -> bool:
     if asks or words.agrees(prose) or words.has(words.PROPOSAL, prose):
         return True
     rest = blank(prose, [(m.start, m.end) for m in mentions])
-    return len(re.findall(r"[^\W\d_][\w'’]*", rest)) <= BARE_CHOICE_WORDS
+    said = re.findall(r"[^\W\d_][\w'’]*", rest)
+    # "I sent the second" tells, it does not pick: a subject makes it a statement.
+    return len(said) <= BARE_CHOICE_WORDS and not any(w.lower() in _SUBJECTS for w in said)
 
 
 def _taken_back(prose: str, mentions, matched) -> str:

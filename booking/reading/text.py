@@ -72,7 +72,7 @@ _CIRCLED_DIGIT = re.compile("[" + "".join(_CIRCLED) + "]")
 # Texting shorthand for the days a reply names; "tom" only before a time ("tom at 9").
 _SHORTHAND = {
     "tomorrow": r"tmrw?|tmr|tmw|tmro|tmoro|2mor+ow?|2moro|2mrw|tomoz|tomm?or+ow|tomorow|"
-    r"tom(?=\s+(?:at|@|am|pm|morning|afternoon|\d))",
+    r"(?-i:tom)(?=\s+(?:at|@|am|pm|morning|afternoon|\d))",  # "Tom at 9" is a person
     "today": r"2day|tdy|tday",
     "tonight": r"2nite|tonite",
     "for": r"4(?=\s+(?:me|u|you|us)\b)",

@@ -620,3 +620,17 @@ def test_arbitrary_text_below_a_quote_header_changes_nothing(text):
     """What follows "On … wrote:" is history: the lead's own line decides the reading."""
     reading = THREE.read("Option 3 please" + QUOTE + text)
     assert (reading.kind, reading.slot_index) == ("accept", 3)
+
+
+@_PROPERTY_SETTINGS
+@given(text=st.text(max_size=150), tag=st.sampled_from(["div", "p", "blockquote", "span", "b"]))
+def test_arbitrary_html_never_raises_and_a_quoted_offer_is_never_read(text, tag):
+    """Whatever the markup holds, reading it never fails, and the offer quoted in a Gmail
+    quote block is never the lead's answer."""
+    THREE.read(f"<{tag}>{text}</{tag}>")
+    quoted = (
+        f'<div class="gmail_quote"><blockquote class="gmail_quote">{text}<br>'
+        "1) Mon Dec 2, 9:00 AM CST<br>2) Tue Dec 3, 10:00 AM CST</blockquote></div>"
+    )
+    reading = THREE.read("<div>Option 3 please</div>" + quoted)
+    assert (reading.kind, reading.slot_index) == ("accept", 3)

@@ -8,11 +8,13 @@ A row (one JSON object a line in ``tuning.jsonl`` or ``heldout.jsonl``):
      "high": true, "lang": "en", "style": "sms"}
 
 ``offers`` names an entry of ``OFFERS``. ``text`` may hold placeholders, filled in for the day of
-the run: for option i, ``{Wi}`` its weekday ("Tuesday"), ``{Ai}`` abbreviated ("Tue"), ``{wi}`` and ``{ai}`` in lower case, ``{Di}``
-"Dec 3", ``{Mi}`` "December 3", ``{Ni}`` "12/3", ``{Oi}`` "3rd", ``{Ti}`` "10am", ``{Hi}`` "10",
-``{Ci}`` "10:00"; ``{Si}`` and ``{Yi}`` a misspelled weekday ("Wensday"); ``{Wi_es}``, ``{Wi_fr}``, ``{Wi_de}``, ``{Wi_pt}`` and ``{Ai_es}`` … its
-weekday in Spanish, French, German and Portuguese; ``{X}`` (and ``{X_fr}`` …) a weekday with no
-offered time, ``{TODAY}`` the weekday the reply came on, ``{OFFER}`` the offer as we sent it.
+the run. For option i: ``{Wi}`` its weekday ("Tuesday"), ``{Ai}`` abbreviated ("Tue"), ``{wi}``
+and ``{ai}`` in lower case, ``{Di}`` "Dec 3", ``{Mi}`` "December 3", ``{Ni}`` "12/3", ``{Oi}``
+"3rd", ``{Ti}`` "10am", ``{Hi}`` "10", ``{Ci}`` "10:00", ``{Si}`` and ``{Yi}`` a misspelled
+weekday ("Wensday"); ``{Wi_es}``, ``{Wi_fr}``, ``{Wi_de}``, ``{Wi_pt}``, ``{Ai_es}`` … and
+``{Di_es}`` … the weekday, its short form and the date in Spanish, French, German and
+Portuguese. ``{X}`` (and ``{X_fr}`` …) is a weekday with no offered time, ``{TODAY}`` the
+weekday the reply came on, ``{OFFER}`` the offer as we sent it.
 ``high`` (for ``accept``) says the reply is a clear acceptance: it must be booked.
 """
 
