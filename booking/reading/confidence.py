@@ -77,6 +77,7 @@ def capped(confidence: float, prose: str, matched, declined, *, asks: bool):
         (any(m.approximate for m in matched), APPROXIMATE, "a range or an approximate time"),
         (words.has(words.CONDITIONAL, prose), CONDITIONAL, "with a condition"),
         (bool(declined) or words.negated(prose), SAYS_NO_ELSEWHERE, "says no to something"),
+        (words.rules_out(prose), SAYS_NO_ELSEWHERE, "rules something out"),
     ]
     caveats = []
     for applies, cap, caveat in caps:

@@ -276,6 +276,9 @@ def _choice_follows(text: str, end: int) -> bool:
     "or"/"and" another choice must follow: "1 or 3 works" has two, "2 or 3 of my colleagues"
     none."""
     rest = text[end:]
+    listed = re.match(r"\s*[,/&]\s*", rest)
+    if listed and (number := _NEXT_NUMBER.match(text, end + listed.end())):
+        return _choice_follows(text, number.end())  # "except 1, 3": a list goes on
     stripped = rest.lstrip(" \t,")
     if not stripped or stripped[0] in ".!?;:\n)-–—":
         return True

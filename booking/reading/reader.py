@@ -33,6 +33,7 @@ the reason.
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from collections.abc import Sequence
 from dataclasses import replace
@@ -86,6 +87,7 @@ def read_reply(
     mentions += [_of_moment(m, offered) for m in moments]
     starts = [m.start for m in mentions]
     mentions = [_in_context(m, prose, starts) for m in sorted(mentions, key=lambda m: m.start)]
+    mentions = _listed_exclusions(mentions, prose)
     spans = [(m.start, m.end) for m in mentions]
     return decide(
         prose,
@@ -159,6 +161,28 @@ def _in_context(mention: Mention, prose: str, spans: list[tuple[int, int]]) -> M
         declined=declined or _declined(prose, own, parts, spans),
         approximate=words.has(words.RANGE_BEFORE, prose[clause[0] : mention.start]),
     )
+
+
+# Joins a list ("Monday and Tuesday", "1 or 2"); a comma alone may start the choice instead
+# ("apart from Monday, Tuesday works").
+_LIST_GAP = re.compile(
+    r"^\s*,?\s*(?:&|/|\b(?:and|or|nor|y|o|et|ou|und|oder|e)\b)\s*(?:the\s+)?$", re.IGNORECASE
+)
+
+
+def _listed_exclusions(mentions: list[Mention], prose: str) -> list[Mention]:
+    """What is listed after a ruled-out time is ruled out too: "all fine except Monday and
+    Tuesday", "apart from 1 and 2"."""
+    out: list[Mention] = []
+    for mention in mentions:
+        previous = out[-1] if out else None
+        if previous is not None and previous.declined == EXCLUDED:
+            gap = prose[previous.end : mention.start]
+            numbers = previous.option is not None and mention.option is not None
+            if _LIST_GAP.match(gap) or (numbers and gap.strip() == ","):  # "except 1, 3"
+                mention = replace(mention, declined=EXCLUDED)
+        out.append(mention)
+    return out
 
 
 def _declined(prose: str, own: tuple[int, int], parts, spans) -> str:

@@ -379,7 +379,16 @@ def has(pattern: re.Pattern, text: str) -> bool:
 
 def negated(text: str) -> bool:
     """``text`` says no to something, idioms such as "no problem" aside."""
-    return has(NEGATION, NEGATION_IDIOMS.sub(" ", text))
+    plain = NEGATION_IDIOMS.sub(" ", text)
+    return has(NEGATION, plain) or has(_RULED_OUT, plain)
+
+
+# "Tuesday's out", "Tuesday is taken", "that sucks": a day or time said to be impossible.
+_RULED_OUT = re.compile(
+    r"(?:\bis|\bare|[’']s|\bwas)\s+(?:out|bad|taken|full|booked|impossible|terrible|awful|"
+    r"a no|no good|rough)(?!\w)|\bsucks?\b|\bno good\b",
+    re.IGNORECASE,
+)
 
 
 def is_question(text: str) -> bool:
@@ -394,6 +403,14 @@ def agrees(text: str) -> bool:
 
 
 _IS_GOOD = re.compile(r"[’']s\s+(?:good|great|fine|perfect|best|ok|okay)(?!\w)", re.IGNORECASE)
+
+
+_EXCLUDING_ANYWHERE = re.compile(_EXCLUDING.pattern.removesuffix("$"), re.IGNORECASE)
+
+
+def rules_out(text: str) -> bool:
+    """``text`` rules something out somewhere ("…except 1, 3"), whatever it names."""
+    return any(excluded(text[: m.end()]) for m in _EXCLUDING_ANYWHERE.finditer(text))
 
 
 def excluded(before: str) -> bool:

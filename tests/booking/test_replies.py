@@ -79,6 +79,19 @@ EASTERN = Scenario(
 )
 
 
+# The issue's own case: offered Thu Dec 3, 10:00 AM EST (and Fri Dec 4, 10:00 AM EST), replied
+# to on Thursday Dec 3 at 5:30 AM EST: "Thursday" is today.
+_NY = ZoneInfo(NEW_YORK)
+THURSDAY_TODAY = Scenario(
+    NEW_YORK,
+    dt.datetime(2026, 12, 3, 5, 30, tzinfo=_NY).astimezone(dt.UTC),
+    (
+        dt.datetime(2026, 12, 3, 10, tzinfo=_NY).astimezone(dt.UTC),
+        dt.datetime(2026, 12, 4, 10, tzinfo=_NY).astimezone(dt.UTC),
+    ),
+)
+
+
 @dataclass(frozen=True)
 class Expect:
     kind: str
@@ -418,6 +431,47 @@ TABLE = [
     ("good-morning", THREE, "Good morning! Wednesday at 1 works", accept(3)),
     ("german-greeting", THREE, "Guten Morgen, Dienstag um 10:00 passt", accept(2)),
     ("empty", THREE, "   \n  ", EMPTY),
+    # --- the classes of issue 15
+    ("today-is-thursday", THURSDAY_TODAY, "Thursday at 10am works for me", accept(1)),
+    ("exclusion-two-left", THREE, "all fine apart from the second", AMBIGUOUS),
+    ("exclusion-list", THREE, "any is fine except monday and tuesday", accept(3, high=False)),
+    ("exclusion-numbers", THREE, "all fine except 1, 3", accept(2, high=False)),
+    (
+        "exclusion-then-choice",
+        THREE,
+        "apart from Monday, Tuesday at 10 works",
+        accept(2, high=False),
+    ),
+    ("statement-is-no-pick", THREE, "I sent the second.", NO_MATCH),
+    ("day-said-to-be-out", THREE, "Tuesday's out", NO_MATCH),
+    ("yes-taken-back", THREE, "Yes Tuesday works, but in my zone that's far too early", NO_MATCH),
+    ("date-matching-no-offer", THREE, "March 2 works", counter()),
+    ("date-alone-matching-one", THREE, "Dec 3 works", accept(2)),
+    ("abbreviated-weekday-alone", THREE, "Tues. works", accept(2)),
+    ("misspelled-weekday", THREE, "Wensday works for me", accept(3)),
+    ("emoji-digit", THREE, "2️⃣", accept(2)),
+    ("texting-tomorrow", SUNDAY, "tmrw at 9 works", accept(1)),
+    ("earliest", THREE, "the earliest one", accept(1)),
+    ("one-in-between", THREE, "the one in between", accept(2)),
+    ("yes-and-zoom-question", ONE, "Yes! What's the zoom link?", accept(1)),
+    ("portuguese-day-alone", THREE, "quarta está ótimo", accept(3)),
+    ("french-abbreviated", THREE, "mar. ça me va", accept(2)),
+    ("german-abbreviated", THREE, "Mi. 13 Uhr passt", accept(3)),
+    (
+        "html-gmail-quote",
+        THREE,
+        '<div dir="ltr">Option 2 works for me</div><div class="gmail_quote"><div '
+        'class="gmail_attr">On Fri, Casey wrote:</div><blockquote class="gmail_quote">'
+        "1) Mon Dec 2, 9:00 AM CST<br>3) Wed Dec 4, 1:00 PM CST</blockquote></div>",
+        accept(2),
+    ),
+    (
+        "html-outlook-header",
+        THREE,
+        '<p>Wednesday at 1pm works.</p><hr><div id="divRplyFwdMsg"><b>From:</b> Casey<br>'
+        "<b>Sent:</b> Friday</div><div>1) Mon Dec 2, 9:00 AM CST</div>",
+        accept(3),
+    ),
     ("talk-soon-nothing-offered", NOTHING, "Thanks, talk soon", NO_MATCH),
 ]
 IDS = [row[0] for row in TABLE]
