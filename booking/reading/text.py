@@ -3,12 +3,17 @@
 A reply to an offer usually carries the offer itself below it (e-mail clients quote it), and the
 offer is full of times. Reading those would turn "Sounds good" into an acceptance of whatever
 the quote lists, so everything after the first history marker goes, as do quoted (``>``) lines
-and the signature. Pure string work: no dates are read here.
+and the signature. An HTML reply is made text first (``booking.reading.markup``), its quote
+blocks left out. What is left is written out the way the rest of the reader reads it: keycap
+emoji digits as digits ("2️⃣" is "2"), texting shorthand for days as the words ("tmrw" is
+"tomorrow"). Pure string work: no dates are read here.
 """
 
 from __future__ import annotations
 
 import re
+
+from booking.reading.markup import html_to_text, looks_like_html
 
 # A line that starts the quoted history: everything from it on was not written now.
 _HISTORY_STARTS = [
@@ -58,17 +63,48 @@ _CLAUSE_BREAK = re.compile(
 
 _SEGMENT_BREAK = re.compile(r",|\s[-–—]\s")
 
+# "2️⃣" (digit, variation selector, combining keycap) is a list marker: "#2". "②" is a 2.
+_KEYCAP = re.compile(r"([0-9#])\ufe0f?\u20e3")
+_CIRCLED = {chr(0x2460 + n): str(n + 1) for n in range(9)} | {
+    chr(0x2776 + n): str(n + 1) for n in range(9)
+}
+_CIRCLED_DIGIT = re.compile("[" + "".join(_CIRCLED) + "]")
+# Texting shorthand for the days a reply names; "tom" only before a time ("tom at 9").
+_SHORTHAND = {
+    "tomorrow": r"tmrw?|tmr|tmw|tmro|tmoro|2mor+ow?|2moro|2mrw|tomoz|tomm?or+ow|tomorow|"
+    r"(?-i:tom)(?=\s+(?:at|@|am|pm|morning|afternoon|\d))",  # "Tom at 9" is a person
+    "today": r"2day|tdy|tday",
+    "tonight": r"2nite|tonite",
+    "for": r"4(?=\s+(?:me|u|you|us)\b)",
+    "good": r"gd|gud",
+    "you": r"u(?=\s)",
+}
+_SHORTHANDS = [
+    (re.compile(r"(?<![\w@.])(?:" + pattern + r")(?![\w@])", re.IGNORECASE), word)
+    for word, pattern in _SHORTHAND.items()
+]
+
 
 def own_text(text: str) -> str:
     """The part of ``text`` the lead wrote now: no quoted history, no quoted lines, no
     signature. An empty string when nothing of its own is left."""
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    if looks_like_html(text):
+        text = html_to_text(text)
     text = _cut_at(text, _HISTORY)
     text = _cut_at(text, _HEADER_BLOCK)
     text = _QUOTED_LINE.sub("", text)
     text = _cut_at(text, _SIGNATURE_DELIMITER)
     text = _cut_at(text, _CLIENT_FOOTER)
-    return _without_closing(text).strip()
+    return _written_out(_without_closing(text).strip())
+
+
+def _written_out(text: str) -> str:
+    text = _KEYCAP.sub(lambda m: m.group(1) if m.group(1) == "#" else "#" + m.group(1), text)
+    text = _CIRCLED_DIGIT.sub(lambda m: _CIRCLED[m.group(0)], text)
+    for pattern, word in _SHORTHANDS:
+        text = pattern.sub(word, text)
+    return text
 
 
 def clauses(text: str) -> list[tuple[int, int]]:

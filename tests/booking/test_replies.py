@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from booking.reading import HIGH_CONFIDENCE, OfferedTime, Reading, read_reply
+from tests.booking.replies import table as reply_table
 
 CHICAGO, LOS_ANGELES, NEW_YORK = "America/Chicago", "America/Los_Angeles", "America/New_York"
 
@@ -77,6 +79,19 @@ EASTERN = Scenario(
 )
 
 
+# The issue's own case: offered Thu Dec 3, 10:00 AM EST (and Fri Dec 4, 10:00 AM EST), replied
+# to on Thursday Dec 3 at 5:30 AM EST: "Thursday" is today.
+_NY = ZoneInfo(NEW_YORK)
+THURSDAY_TODAY = Scenario(
+    NEW_YORK,
+    dt.datetime(2026, 12, 3, 5, 30, tzinfo=_NY).astimezone(dt.UTC),
+    (
+        dt.datetime(2026, 12, 3, 10, tzinfo=_NY).astimezone(dt.UTC),
+        dt.datetime(2026, 12, 4, 10, tzinfo=_NY).astimezone(dt.UTC),
+    ),
+)
+
+
 @dataclass(frozen=True)
 class Expect:
     kind: str
@@ -124,7 +139,7 @@ TABLE = [
     ("not-option-1-but-2", THREE, "Not option 1, option 2", accept(2, high=False)),
     ("cant-wait-is-no-no", THREE, "Can't wait! Option 2", accept(2)),
     ("thumbs-up-and-option", THREE, "Yes 👍 option 3", accept(3)),
-    ("thumbs-up-alone", THREE, "👍", NO_MATCH),
+    ("thumbs-up-alone", THREE, "👍", AMBIGUOUS),  # a yes, to which of three?
     ("option-in-past-tense", THREE, "I said option 2 last time", NO_MATCH),
     ("counted-people-not-options", THREE, "2 or 3 of my colleagues will join", NO_MATCH),
     ("counted-people-then-time", THREE, "We're 3 people, Tuesday at 10 works", accept(2)),
@@ -156,7 +171,8 @@ TABLE = [
     ("numeric-date", THREE, "12/4 at 1pm", accept(3)),
     ("copied-offer-line", THREE, "2) Tue Dec 3, 10:00 AM CST", accept(2)),
     ("monday-9-am", THREE, "Monday 9am sounds great", accept(1)),
-    ("weekday-alone-is-weaker", THREE, "Monday works", accept(1, high=False)),
+    ("weekday-alone-said-as-yes", THREE, "Monday works", accept(1)),
+    ("weekday-alone-not-said-as-yes", THREE, "Monday", accept(1, high=False)),
     ("time-alone-is-weaker", THREE, "10am works", accept(2, high=False)),
     ("bare-hour-alone", THREE, "Let's do 10", accept(2, high=False)),
     ("bare-hour-with-minutes", THREE, "1:00 on Wednesday", accept(3)),
@@ -332,7 +348,13 @@ TABLE = [
     ("question-no-mark", THREE, "how long is the call", QUESTION),
     ("question-about-offered", THREE, "Does Tuesday at 10 still work?", accept(2, high=False)),
     ("question-about-option", THREE, "Is option 2 still available?", accept(2, high=False)),
-    ("accept-and-question", THREE, "Tuesday at 10am works, is it on Zoom?", accept(2, high=False)),
+    ("accept-and-practical-question", THREE, "Tuesday at 10am works, is it on Zoom?", accept(2)),
+    (
+        "accept-and-question-about-the-time",
+        THREE,
+        "Tuesday at 10am works, is that your time or mine?",
+        accept(2, high=False),
+    ),
     # --- hedges and ranges
     ("hedge-maybe", THREE, "Maybe option 2", accept(2, high=False)),
     ("hedge-i-think", THREE, "I think Tuesday at 10 should work", accept(2, high=False)),
@@ -347,7 +369,7 @@ TABLE = [
         THREE,
         "Wednesday works for me.\n\n-----Original Message-----\nFrom: Casey\nSent: Friday, "
         "November 29, 2030 6:00 AM\nSubject: Times\n\n1) Mon Dec 2, 9:00 AM CST",
-        accept(3, high=False),
+        accept(3),
     ),
     (
         "outlook-headers",
@@ -409,6 +431,47 @@ TABLE = [
     ("good-morning", THREE, "Good morning! Wednesday at 1 works", accept(3)),
     ("german-greeting", THREE, "Guten Morgen, Dienstag um 10:00 passt", accept(2)),
     ("empty", THREE, "   \n  ", EMPTY),
+    # --- the classes of issue 15
+    ("today-is-thursday", THURSDAY_TODAY, "Thursday at 10am works for me", accept(1)),
+    ("exclusion-two-left", THREE, "all fine apart from the second", AMBIGUOUS),
+    ("exclusion-list", THREE, "any is fine except monday and tuesday", accept(3, high=False)),
+    ("exclusion-numbers", THREE, "all fine except 1, 3", accept(2, high=False)),
+    (
+        "exclusion-then-choice",
+        THREE,
+        "apart from Monday, Tuesday at 10 works",
+        accept(2, high=False),
+    ),
+    ("statement-is-no-pick", THREE, "I sent the second.", NO_MATCH),
+    ("day-said-to-be-out", THREE, "Tuesday's out", NO_MATCH),
+    ("yes-taken-back", THREE, "Yes Tuesday works, but in my zone that's far too early", NO_MATCH),
+    ("date-matching-no-offer", THREE, "March 2 works", counter()),
+    ("date-alone-matching-one", THREE, "Dec 3 works", accept(2)),
+    ("abbreviated-weekday-alone", THREE, "Tues. works", accept(2)),
+    ("misspelled-weekday", THREE, "Wensday works for me", accept(3)),
+    ("emoji-digit", THREE, "2️⃣", accept(2)),
+    ("texting-tomorrow", SUNDAY, "tmrw at 9 works", accept(1)),
+    ("earliest", THREE, "the earliest one", accept(1)),
+    ("one-in-between", THREE, "the one in between", accept(2)),
+    ("yes-and-zoom-question", ONE, "Yes! What's the zoom link?", accept(1)),
+    ("portuguese-day-alone", THREE, "quarta está ótimo", accept(3)),
+    ("french-abbreviated", THREE, "mar. ça me va", accept(2)),
+    ("german-abbreviated", THREE, "Mi. 13 Uhr passt", accept(3)),
+    (
+        "html-gmail-quote",
+        THREE,
+        '<div dir="ltr">Option 2 works for me</div><div class="gmail_quote"><div '
+        'class="gmail_attr">On Fri, Casey wrote:</div><blockquote class="gmail_quote">'
+        "1) Mon Dec 2, 9:00 AM CST<br>3) Wed Dec 4, 1:00 PM CST</blockquote></div>",
+        accept(2),
+    ),
+    (
+        "html-outlook-header",
+        THREE,
+        '<p>Wednesday at 1pm works.</p><hr><div id="divRplyFwdMsg"><b>From:</b> Casey<br>'
+        "<b>Sent:</b> Friday</div><div>1) Mon Dec 2, 9:00 AM CST</div>",
+        accept(3),
+    ),
     ("talk-soon-nothing-offered", NOTHING, "Thanks, talk soon", NO_MATCH),
 ]
 IDS = [row[0] for row in TABLE]
@@ -452,6 +515,77 @@ def test_the_table_covers_every_kind_and_is_large():
         "empty",
     }
     assert len(TABLE) >= 60
+
+
+# --- the data-file table (tests/booking/replies/), read on each of the seven weekdays -----------
+
+
+def _read_case(case: reply_table.Case) -> Reading:
+    offered = [OfferedTime(index=i, start=s) for i, s in enumerate(case.starts, start=1)]
+    # The clock stands at the reply's arrival: the reader must get "today" from received_at.
+    with time_machine.travel(case.received_at, tick=False):
+        return read_reply(case.text, offered, lead_timezone=case.zone, received_at=case.received_at)
+
+
+def _books_wrongly(case: reply_table.Case, reading: Reading) -> bool:
+    books = reading.kind == "accept" and reading.confidence >= HIGH_CONFIDENCE
+    right = case.row.kind == "accept" and reading.slot_index == case.row.slot
+    return books and not right
+
+
+def _as_expected(case: reply_table.Case, reading: Reading) -> bool:
+    row = case.row
+    if (reading.kind, reading.slot_index) != (row.kind, row.slot) or not reading.reason:
+        return False
+    if row.kind == "accept":
+        return (reading.confidence >= HIGH_CONFIDENCE) is row.high
+    return reading.confidence < HIGH_CONFIDENCE
+
+
+@pytest.mark.parametrize("day", reply_table.WEEK, ids=[f"{d:%A}" for d in reply_table.WEEK])
+def test_every_tuning_reply_reads_as_expected_whatever_the_weekday(day):
+    wrong = []
+    for row in reply_table.rows("tuning"):
+        case = reply_table.case(row, day)
+        reading = _read_case(case)
+        if not _as_expected(case, reading):
+            wrong.append(f"{row.id} {case.text!r}: {reading}")
+    assert wrong == []
+
+
+@pytest.mark.parametrize("day", reply_table.WEEK, ids=[f"{d:%A}" for d in reply_table.WEEK])
+@pytest.mark.parametrize("name", reply_table.SETS)
+def test_no_set_books_a_wrong_time_whatever_the_weekday(name, day):
+    wrong = []
+    for row in reply_table.rows(name):
+        case = reply_table.case(row, day)
+        reading = _read_case(case)
+        if _books_wrongly(case, reading):
+            wrong.append(f"{row.id} {case.text!r}: {reading}")
+    assert wrong == []
+
+
+def test_the_data_table_is_large_and_mixed():
+    rows = {name: reply_table.rows(name) for name in reply_table.SETS}
+    everything = [r for name in rows for r in rows[name]]
+    assert len(everything) >= 400
+    assert len({r.id for r in everything}) == len(everything), "row ids are unique"
+    assert len({r.text for r in everything}) > 0.95 * len(everything)
+    for name, some in rows.items():
+        assert {r.lang for r in some} == {"en", "es", "fr", "de", "pt"}, name
+        assert {r.style for r in some} == {"sms", "email"}, name
+        assert {r.kind for r in some} >= {"accept", "refuse", "question", "ambiguous"}, name
+        assert sum(r.kind == "accept" and r.high for r in some) >= 0.3 * len(some), name
+        assert all(r.offers in reply_table.OFFERS for r in some), name
+
+
+def test_offers_run_from_today_to_next_week_on_every_weekday():
+    weekdays = {
+        reply_table.case(reply_table.rows("tuning")[0], d).day.weekday() for d in reply_table.WEEK
+    }
+    assert weekdays == set(range(7))
+    _, _, offered = reply_table.OFFERS["today"]
+    assert {days for days, _, _ in offered} >= {0, 1, 8}
 
 
 def test_a_reply_is_read_in_a_few_milliseconds():
@@ -539,4 +673,18 @@ def test_any_acceptance_names_an_offered_option(text):
 def test_arbitrary_text_below_a_quote_header_changes_nothing(text):
     """What follows "On … wrote:" is history: the lead's own line decides the reading."""
     reading = THREE.read("Option 3 please" + QUOTE + text)
+    assert (reading.kind, reading.slot_index) == ("accept", 3)
+
+
+@_PROPERTY_SETTINGS
+@given(text=st.text(max_size=150), tag=st.sampled_from(["div", "p", "blockquote", "span", "b"]))
+def test_arbitrary_html_never_raises_and_a_quoted_offer_is_never_read(text, tag):
+    """Whatever the markup holds, reading it never fails, and the offer quoted in a Gmail
+    quote block is never the lead's answer."""
+    THREE.read(f"<{tag}>{text}</{tag}>")
+    quoted = (
+        f'<div class="gmail_quote"><blockquote class="gmail_quote">{text}<br>'
+        "1) Mon Dec 2, 9:00 AM CST<br>2) Tue Dec 3, 10:00 AM CST</blockquote></div>"
+    )
+    reading = THREE.read("<div>Option 3 please</div>" + quoted)
     assert (reading.kind, reading.slot_index) == ("accept", 3)
