@@ -9,6 +9,7 @@ One module per job, the layout every provider fake here follows (``ghl.sandbox``
 - ``errors``, ``inputs``: Calendly's error answers and the checks of what callers send;
 - ``api``, ``subscriptions``, ``oauth``: the API endpoints;
 - ``controls``: the test and demo controls under ``/_sandbox/``;
+- ``pages``, ``templates``: the pages a lead uses (booking, cancel, reschedule), plain HTML;
 - ``http``: routes, the request handler, paging; ``server``: the server, its webhook
   deliveries, ``start_sandbox()`` and ``python -m calendly.sandbox.server``.
 

@@ -169,6 +169,7 @@ def create_scheduling_link(handler: SandboxHandler, request: Request) -> tuple:
         "owner_type": "EventType",
     }
     state.links.append(link)
+    state.link_uses[link["booking_url"]] = body["max_event_count"]
     return resource(201, link)
 
 

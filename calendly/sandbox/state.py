@@ -63,6 +63,7 @@ class SandboxState:
         self.subscriptions: dict[str, dict] = {}
         self.subscription_keys: dict[str, str | None] = {}
         self.links: list[dict] = []
+        self.link_uses: dict[str, int] = {}  # booking_url -> bookings left through it
         self.deliveries: list[dict] = []
         self.requests: list[dict] = []  # every API call: method, path, status (not controls)
         # Exactly these starts are free (less bookings) instead of weekday office hours.
@@ -91,6 +92,15 @@ class SandboxState:
             if key in (last_segment(event_type["uri"]), event_type["slug"]):
                 return event_type
         raise invalid("event_type does not name an event type of this user", "event_type")
+
+    def event_type_at(self, path: str) -> dict | None:
+        """The event type whose booking page (``scheduling_url``) is at ``path``."""
+        url = f"{self.base_url}{path.rstrip('/')}"
+        return next((e for e in self.event_types.values() if e["scheduling_url"] == url), None)
+
+    def host_zone(self, event_type: dict) -> str:
+        """The zone the booking page shows times in: the owner's (every host's, here)."""
+        return self.user["timezone"]
 
     def invitee(self, uri: Any) -> dict:
         invitee = self.invitees.get(last_segment(uri or ""))
