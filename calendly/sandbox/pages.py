@@ -202,8 +202,8 @@ def cancel_from_page(handler: SandboxHandler, request: Request) -> tuple:
         return _cancel_form(handler, request.match.group(1))
     form = request.body if isinstance(request.body, dict) else {}
     event = state.event_of(invitee)
-    canceled = state.cancel(
-        event,
+    canceled = state.cancel_invitee(
+        invitee,
         reason=str(form.get("reason") or ""),
         canceler_type="invitee",
         canceled_by=invitee["name"],

@@ -22,7 +22,7 @@ from http.server import ThreadingHTTPServer
 
 from calendly.signatures import SIGNATURE_HEADER, sign
 
-from . import api, controls, oauth, pages, subscriptions
+from . import api, controls, oauth, organizations, pages, subscriptions
 from .http import Routes, SandboxHandler
 from .records import DEFAULT_TOKEN, now_iso
 from .state import SandboxState
@@ -36,7 +36,7 @@ def all_routes() -> Routes:
     """Every route, the public pages last: their ``/<slug>/<slug>`` paths must not shadow the
     API's own."""
     routes = Routes()
-    for module in (api, subscriptions, oauth, controls, pages):
+    for module in (api, organizations, subscriptions, oauth, controls, pages):
         routes.table += module.ROUTES.table
     return routes
 
@@ -66,7 +66,7 @@ class SandboxServer(ThreadingHTTPServer):
         ``sync_deliveries``, hold it until the handler is done, to send before answering)."""
         body = state.webhook_body(name, invitee)
         held = getattr(self._local, "held", None)
-        for url, key in state.targets(name):
+        for url, key in state.targets(name, invitee):
             item = (name, url, key or state.signing_key, body)
             if state.sync_deliveries and held is not None:
                 held.append(item)
