@@ -23,6 +23,8 @@ ROUTES = Routes()
 # invitee's pages and single-use links (added to ROUTES at the end of this module).
 BY_SLUG = Routes()
 SLUG = r"[a-z0-9][a-z0-9-]*"
+# A booking link, optionally with a start to the minute in UTC, as available times link it.
+BOOKING_LINK = rf"/({SLUG})/({SLUG})(?:/(\d{{4}}-\d\d-\d\dT\d\d:\d\d))?"
 SHOWN_DAYS = 7
 
 
@@ -57,21 +59,24 @@ def profile_page(handler: SandboxHandler, request: Request) -> tuple:
     return _page(200, name, f"<h1>{escape(name)}</h1><ul>{items}</ul>")
 
 
-@BY_SLUG.route("GET", rf"/({SLUG})/({SLUG})(?:/(\d{{4}}-\d\d-\d\dT\d\d:\d\d))?", PAGE)
+@BY_SLUG.route("GET", BOOKING_LINK, PAGE)
 def booking_page(handler: SandboxHandler, request: Request) -> tuple:
-    path = f"/{request.match.group(1)}/{request.match.group(2)}"
-    event_type = handler.state.event_type_at(path)
+    event_type = _linked_event_type(handler, request)
     if event_type is None:
         return _message(404, "Page not found", "This Calendly URL is not valid.")
     return _booking_form(handler, event_type, request.query, chosen=request.match.group(3) or "")
 
 
-@BY_SLUG.route("POST", rf"/({SLUG})/({SLUG})", PAGE)
+@BY_SLUG.route("POST", BOOKING_LINK, PAGE)  # the form posts back to the page's own link
 def book_from_page(handler: SandboxHandler, request: Request) -> tuple:
-    event_type = handler.state.event_type_at(request.path)
+    event_type = _linked_event_type(handler, request)
     if event_type is None:
         return _message(404, "Page not found", "This Calendly URL is not valid.")
     return _book(handler, event_type, request.body)
+
+
+def _linked_event_type(handler: SandboxHandler, request: Request) -> dict | None:
+    return handler.state.event_type_at(f"/{request.match.group(1)}/{request.match.group(2)}")
 
 
 @ROUTES.route("GET", r"/d/([^/]+)/([^/]+)", PAGE)

@@ -162,6 +162,8 @@ def test_a_time_in_the_link_is_chosen_already(sandbox):
     answer, _ = open_page(f"{url}/{second[:16]}")
 
     assert re.search(rf'value="{re.escape(second)}" required checked', answer.text)
+    booked = book(f"{url}/{second[:16]}", start_time=second, name="Jo Lee", email="jo@x.co")
+    assert booked.status_code == 200 and "You are scheduled" in booked.text
 
 
 def test_the_cancel_link_cancels_and_sends_invitee_canceled(sandbox, receiver):
