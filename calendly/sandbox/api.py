@@ -15,15 +15,24 @@ from .records import iso, last_segment
 ROUTES = Routes()
 
 
-def owner_filter(request: Request, state) -> None:
-    """``user`` or ``organization`` is required, and must be the caller's own."""
+def owner_filter(request: Request, state) -> str | None:
+    """The ``user`` asked about (None: the whole ``organization``); one of them is required.
+    Only the caller's own organization; another member only for an owner or admin."""
     user, organization = request.query.get("user"), request.query.get("organization")
     if not user and not organization:
         raise invalid("user or organization is required", "user")
-    if user and user != state.user["uri"]:
-        raise permission_denied("You do not have permission to view this user.")
     if organization and organization != state.organization:
         raise permission_denied("You do not have permission to view this organization.")
+    if not user:
+        return None
+    others_allowed = state.org.is_admin(state.user["uri"]) and user in state.org.people
+    if user != state.user["uri"] and not others_allowed:
+        raise permission_denied("You do not have permission to view this user.")
+    return user
+
+
+def hosted_by(event: dict, user: str) -> bool:
+    return any(m["user"] == user for m in event["event_memberships"])
 
 
 # Reads
@@ -37,12 +46,20 @@ def users_me(handler: SandboxHandler, request: Request) -> tuple:
 @ROUTES.route("GET", r"/event_types", "event_types:read")
 def event_types(handler: SandboxHandler, request: Request) -> tuple:
     state = handler.state
-    owner_filter(request, state)
-    items = list(state.event_types.values())
+    user = owner_filter(request, state)
+    items = [
+        e
+        for e in state.event_types.values()
+        if user is None or e["profile"]["owner"] == user or _hosts(state, e, user)
+    ]
     active = request.query.get("active")
     if active in ("true", "false"):
         items = [item for item in items if item["active"] == (active == "true")]
     return 200, page(request, items, state.base_url)
+
+
+def _hosts(state, event_type: dict, user: str) -> bool:
+    return any(person["uri"] == user for person in state.org.hosts[event_type["uri"]])
 
 
 @ROUTES.route("GET", r"/event_types/([^/]+)", "event_types:read")
@@ -85,9 +102,11 @@ def available_times(handler: SandboxHandler, request: Request) -> tuple:
 @ROUTES.route("GET", r"/scheduled_events", "scheduled_events:read")
 def scheduled_events(handler: SandboxHandler, request: Request) -> tuple:
     state = handler.state
-    owner_filter(request, state)
+    user = owner_filter(request, state)
+    if user is None and not state.org.is_admin(state.user["uri"]):
+        raise permission_denied("You do not have permission to view this organization.")
     query = request.query
-    items = list(state.events.values())
+    items = [e for e in state.events.values() if user is None or hosted_by(e, user)]
     if query.get("status"):
         items = [item for item in items if item["status"] == query["status"]]
     if query.get("invitee_email"):
@@ -169,6 +188,7 @@ def create_scheduling_link(handler: SandboxHandler, request: Request) -> tuple:
         "owner_type": "EventType",
     }
     state.links.append(link)
+    state.link_uses[link["booking_url"]] = body["max_event_count"]
     return resource(201, link)
 
 

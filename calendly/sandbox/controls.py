@@ -49,25 +49,33 @@ def control_cancel(handler: SandboxHandler, request: Request) -> tuple:
     """The invitee (default) or the host cancels: ``{invitee | event, reason, canceler_type}``."""
     state = handler.state
     body = object_body(request.body)
-    if body.get("invitee"):
+    canceler_type = body.get("canceler_type") or "invitee"
+    reason = str(body.get("reason") or "")
+    if body.get("invitee") and canceler_type == "invitee":
         invitee = state.invitee(body["invitee"])
         event = state.event_of(invitee)
+        canceled = state.cancel_invitee(
+            invitee, reason=reason, canceler_type="invitee", canceled_by=invitee["name"]
+        )
     else:
-        event = state.events.get(last_segment(body.get("event") or ""))
-        if event is None:
-            raise not_found()
-        invitee = None
-    canceler_type = body.get("canceler_type") or "invitee"
-    canceled_by = state.user["name"] if canceler_type == "host" else (invitee or {}).get("name")
-    canceled = state.cancel(
-        event,
-        reason=str(body.get("reason") or ""),
-        canceler_type=canceler_type,
-        canceled_by=canceled_by or "Invitee",
-    )
+        event = _event(state, body)
+        canceled_by = state.user["name"] if canceler_type == "host" else "Invitee"
+        canceled = state.cancel(
+            event, reason=reason, canceler_type=canceler_type, canceled_by=canceled_by
+        )
     for record in canceled:
         handler.server.deliver(state, "invitee.canceled", record)
     return resource(200, event)
+
+
+def _event(state, body: dict) -> dict:
+    """The scheduled event named by ``event``, or the one of ``invitee``."""
+    if body.get("invitee"):
+        return state.event_of(state.invitee(body["invitee"]))
+    event = state.events.get(last_segment(body.get("event") or ""))
+    if event is None:
+        raise not_found()
+    return event
 
 
 @ROUTES.route("POST", r"/_sandbox/reschedule", CONTROL)
@@ -100,6 +108,30 @@ def control_no_show(handler: SandboxHandler, request: Request) -> tuple:
         invitee.update(no_show=no_show, updated_at=now)
         handler.server.deliver(state, "invitee_no_show.created", invitee)
     return resource(200, invitee)
+
+
+@ROUTES.route("POST", r"/_sandbox/role", CONTROL)
+def control_role(handler: SandboxHandler, request: Request) -> tuple:
+    """``{role: owner | admin | user, user?: URI or e-mail}``: a member's role in the
+    organization (default: the token's user)."""
+    state = handler.state
+    body = object_body(request.body)
+    person = state.org.person(body.get("user") or state.user["uri"])
+    state.org.set_role(person, body.get("role"))
+    return 200, {"user": person["uri"], "role": state.org.roles[person["uri"]]}
+
+
+@ROUTES.route("POST", r"/_sandbox/reassign", CONTROL)
+def control_reassign(handler: SandboxHandler, request: Request) -> tuple:
+    """``{event | invitee, host: URI or e-mail}``: another member hosts the scheduled event,
+    as when a round robin's booking is reassigned (seen in ``GET /scheduled_events``)."""
+    state = handler.state
+    body = object_body(request.body)
+    event = _event(state, body)
+    if event["status"] != "active":
+        raise invalid("The event is canceled", "event")
+    state.reassign(event, state.org.person(body.get("host")))
+    return resource(200, event)
 
 
 @ROUTES.route("GET", r"/_sandbox/state", CONTROL)

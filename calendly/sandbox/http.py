@@ -1,7 +1,8 @@
 """Serving the sandbox over HTTP: routes, the request handler, Calendly's paging and envelopes.
 
 Every API call needs the bearer token (401 otherwise) and the route's scope when scopes are
-configured (403 naming it); controls under ``/_sandbox/`` and the public pages need neither.
+configured (403 naming it); controls under ``/_sandbox/`` and the public pages need neither,
+and are neither logged among the API calls nor made to fail by the ``fail`` control.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ MAX_BODY = 1_000_000
 REQUEST_LOG_SIZE = 2000
 PUBLIC = None  # no token needed
 CONTROL = "control"  # a sandbox control: no token, not logged, never made to fail
+PAGE = "page"  # a public page a lead sees: likewise
+OFF_THE_API = (CONTROL, PAGE)
 
 
 @dataclass
@@ -100,9 +103,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
             if found is None:
                 raise not_found()
             scope, handler, match = found
-            if scope is not CONTROL:
+            if scope not in OFF_THE_API:
                 self._authorize(scope)
-            failure = None if scope is CONTROL else self._take_failure(method, path)
+            failure = None if scope in OFF_THE_API else self._take_failure(method, path)
             if failure and failure.status and not failure.perform:
                 time.sleep(failure.delay)
                 self._send(failure.status, failure.body, failure.headers, logged=path)
@@ -113,7 +116,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 time.sleep(failure.delay)  # the work is done; only the answer is late
             if failure and failure.status:
                 status, body, extra = failure.status, failure.body, [failure.headers]
-            self._send(status, body, *extra, logged=None if scope is CONTROL else path)
+            self._send(status, body, *extra, logged=None if scope in OFF_THE_API else path)
         except ApiError as exc:
             self._send(exc.status, exc.body, logged=path)
         except Exception:

@@ -1,8 +1,12 @@
 """The sandbox's fixed people and event types, and the shapes of Calendly's resources.
 
-One user (Casey Closer, America/New_York) in one organization, with three event types:
-"Discovery Call" (30 min, an optional question), "Strategy Session" (60 min, a required
-question) and the inactive "Old Intro Call".
+The token's user, Casey Closer (America/New_York, the organization's owner until a control
+changes the role), has three event types: "Discovery Call" (30 min, an optional question),
+"Strategy Session" (60 min, a required question) and the inactive "Old Intro Call". Two more
+members, Riley Rivera and Morgan Price (role ``user``), host the "Sales Team"'s event types, one
+of each kind: "Sales Intro" (round robin), "Team Demo" (collective) and "Group Q&A" (a group
+event, up to 10 invitees). Casey hosts none of them, so Casey's user-scope webhooks and
+``?user=`` lists never see them; the organization's do.
 """
 
 from __future__ import annotations
@@ -33,6 +37,52 @@ ALL_SCOPES = (
     "scheduled_events:write",
     "scheduling_links:write",
     "webhooks:write",
+    "organizations:read",
+)
+ROLES = ("owner", "admin", "user")
+# (uuid, name, slug, e-mail, role): the organization's other members
+OTHER_MEMBERS = (
+    (
+        "1b2c3d4e-bbbb-4ccc-8ddd-1e2f3a4b5c6d",
+        "Riley Rivera",
+        "riley-rivera",
+        "riley@agency.example",
+    ),
+    (
+        "2c3d4e5f-cccc-4ddd-8eee-2f3a4b5c6d7e",
+        "Morgan Price",
+        "morgan-price",
+        "morgan@agency.example",
+    ),
+)
+MEMBERSHIP_UUIDS = {
+    USER_UUID: "3d4e5f60-dddd-4eee-8fff-3a4b5c6d7e8f",
+    OTHER_MEMBERS[0][0]: "4e5f6071-eeee-4fff-8000-4b5c6d7e8f90",
+    OTHER_MEMBERS[1][0]: "5f607182-ffff-4000-8111-5c6d7e8f9001",
+}
+TEAM_UUID = "6a7b8c9d-3333-4444-8555-666677778888"
+TEAM_NAME, TEAM_SLUG = "Sales Team", "sales-team"
+GROUP_LIMIT = 10
+# (spec as below, kind, pooling_type, host slugs)
+TEAM_EVENT_TYPES = (
+    (
+        ("8d5e6f70-3333-4b12-8d43-4e5f60718293", "Sales Intro", "sales-intro", 30, True, []),
+        "solo",
+        "round_robin",
+        ("riley-rivera", "morgan-price"),
+    ),
+    (
+        ("9e6f7081-4444-4c23-8e54-5f60718293a4", "Team Demo", "team-demo", 30, True, []),
+        "solo",
+        "collective",
+        ("riley-rivera", "morgan-price"),
+    ),
+    (
+        ("af708192-5555-4d34-8f65-60718293a4b5", "Group Q&A", "group-qa", 60, True, []),
+        "group",
+        None,
+        ("morgan-price",),
+    ),
 )
 # (uuid, name, slug, minutes, active, [(question, required)])
 USER_EVENT_TYPES = (
@@ -89,6 +139,20 @@ def user(base_url: str, uuid: str, name: str, slug: str, email: str) -> dict:
     }
 
 
+def membership(base_url: str, person: dict, role: str) -> dict:
+    """An organization membership: the member (without the organization link) and the role."""
+    uuid = MEMBERSHIP_UUIDS[last_segment(person["uri"])]
+    keys = ("uri", "name", "slug", "email", "scheduling_url", "timezone", "avatar_url")
+    return {
+        "uri": f"{base_url}/organization_memberships/{uuid}",
+        "role": role,
+        "user": {key: person[key] for key in keys} | {"created_at": CREATED, "updated_at": CREATED},
+        "organization": person["current_organization"],
+        "created_at": CREATED,
+        "updated_at": CREATED,
+    }
+
+
 def event_type(base_url: str, profile: dict, spec: tuple, **kind) -> dict:
     """An event type of ``profile`` (``{type, name, owner, slug}``); ``kind`` may set ``kind``
     and ``pooling_type`` (a one-on-one is ``solo`` with no pooling)."""
@@ -131,6 +195,11 @@ def event_type(base_url: str, profile: dict, spec: tuple, **kind) -> dict:
     }
 
 
+def host(person: dict) -> dict:
+    """One of a scheduled event's ``event_memberships``."""
+    return {"user": person["uri"], "user_email": person["email"], "user_name": person["name"]}
+
+
 def scheduled_event(uri: str, event_type: dict, start: datetime, hosts: list[dict]) -> dict:
     now = now_iso()
     return {
@@ -147,16 +216,17 @@ def scheduled_event(uri: str, event_type: dict, start: datetime, hosts: list[dic
             "status": "pushed",
             "join_url": f"https://zoom.example/j/{secrets.randbelow(10**10):010d}",
         },
-        "invitees_counter": {"total": 1, "active": 1, "limit": 1},
+        "invitees_counter": {"total": 1, "active": 1, "limit": limit_of(event_type)},
         "created_at": now,
         "updated_at": now,
-        "event_memberships": [
-            {"user": host["uri"], "user_email": host["email"], "user_name": host["name"]}
-            for host in hosts
-        ],
+        "event_memberships": [host(person) for person in hosts],
         "event_guests": [],
         "cancellation": None,
     }
+
+
+def limit_of(event_type: dict) -> int:
+    return GROUP_LIMIT if event_type["kind"] == "group" else 1
 
 
 def invitee(base_url: str, event: dict, invitee_uuid: str, person: dict, method: str | None):

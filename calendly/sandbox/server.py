@@ -1,9 +1,9 @@
 """The Calendly sandbox's HTTP server and the thread that sends its webhook deliveries.
 
-A booking, a cancellation, a reschedule or a no-show mark sends signed webhook deliveries, from
-a background thread, to every active subscription that asked for the event: signed with the
-subscription's ``signing_key``, or with the sandbox's app key (``--signing-key``, like an OAuth
-app's) when it has none.
+A booking, a cancellation, a reschedule or a no-show mark (through the API, a control or one
+of the lead's pages) sends signed webhook deliveries, from a background thread, to every active
+subscription that asked for the event: signed with the subscription's ``signing_key``, or with
+the sandbox's app key (``--signing-key``, like an OAuth app's) when it has none.
 
 Run it by hand: ``python -m calendly.sandbox.server --port 8765 --signing-key demo-key``.
 In tests: ``server, base_url = start_sandbox()`` ... ``server.stop()``.
@@ -22,7 +22,7 @@ from http.server import ThreadingHTTPServer
 
 from calendly.signatures import SIGNATURE_HEADER, sign
 
-from . import api, controls, oauth, subscriptions
+from . import api, controls, oauth, organizations, pages, subscriptions
 from .http import Routes, SandboxHandler
 from .records import DEFAULT_TOKEN, now_iso
 from .state import SandboxState
@@ -33,8 +33,10 @@ DELIVERY_TIMEOUT = 5.0
 
 
 def all_routes() -> Routes:
+    """Every route, the public pages last: their ``/<slug>/<slug>`` paths must not shadow the
+    API's own."""
     routes = Routes()
-    for module in (api, subscriptions, oauth, controls):
+    for module in (api, organizations, subscriptions, oauth, controls, pages):
         routes.table += module.ROUTES.table
     return routes
 
@@ -64,7 +66,7 @@ class SandboxServer(ThreadingHTTPServer):
         ``sync_deliveries``, hold it until the handler is done, to send before answering)."""
         body = state.webhook_body(name, invitee)
         held = getattr(self._local, "held", None)
-        for url, key in state.targets(name):
+        for url, key in state.targets(name, invitee):
             item = (name, url, key or state.signing_key, body)
             if state.sync_deliveries and held is not None:
                 held.append(item)

@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 from . import records
 from .errors import invalid, not_found, permission_denied
 from .inputs import parse_time
-from .records import ORG_UUID, USER_SLUG, USER_UUID, iso, last_segment, new_uuid, now_iso
+from .organization import Organization
+from .records import USER_SLUG, USER_UUID, iso, last_segment, new_uuid, now_iso
 
 WORK_START, WORK_END = clock(9, 0), clock(17, 0)
 SLOT_STEP = timedelta(minutes=30)
@@ -63,6 +64,7 @@ class SandboxState:
         self.subscriptions: dict[str, dict] = {}
         self.subscription_keys: dict[str, str | None] = {}
         self.links: list[dict] = []
+        self.link_uses: dict[str, int] = {}  # booking_url -> bookings left through it
         self.deliveries: list[dict] = []
         self.requests: list[dict] = []  # every API call: method, path, status (not controls)
         # Exactly these starts are free (less bookings) instead of weekday office hours.
@@ -70,15 +72,19 @@ class SandboxState:
         # Send webhook deliveries before answering the call that caused them (a webhook that
         # overtakes the API answer), instead of from the background thread afterwards.
         self.sync_deliveries = False
-        self.organization = self.uri("organizations", ORG_UUID)
         self.user = records.user(
             base_url, USER_UUID, "Casey Closer", USER_SLUG, "closer@agency.example"
         )
+        self.org = Organization(base_url, self.user)
+        self.organization = self.org.uri
         profile = {"type": "User", "name": "Casey Closer", "owner": self.user["uri"]}
         self.event_types = {
             spec[0]: records.event_type(base_url, {**profile, "slug": USER_SLUG}, spec)
             for spec in records.USER_EVENT_TYPES
         }
+        for event_type in self.event_types.values():
+            self.org.hosts[event_type["uri"]] = [self.user]
+        self.event_types.update(self.org.team_event_types())
 
     def uri(self, kind: str, uuid: str) -> str:
         return f"{self.base_url}/{kind}/{uuid}"
@@ -90,7 +96,16 @@ class SandboxState:
         for event_type in self.event_types.values():
             if key in (last_segment(event_type["uri"]), event_type["slug"]):
                 return event_type
-        raise invalid("event_type does not name an event type of this user", "event_type")
+        raise invalid("event_type does not name an event type of this organization", "event_type")
+
+    def event_type_at(self, path: str) -> dict | None:
+        """The event type whose booking page (``scheduling_url``) is at ``path``."""
+        url = f"{self.base_url}{path.rstrip('/')}"
+        return next((e for e in self.event_types.values() if e["scheduling_url"] == url), None)
+
+    def host_zone(self, event_type: dict) -> str:
+        """The zone the booking page shows times in: the first host's (every host's, here)."""
+        return self.org.hosts[event_type["uri"]][0]["timezone"]
 
     def invitee(self, uri: Any) -> dict:
         invitee = self.invitees.get(last_segment(uri or ""))
@@ -108,22 +123,57 @@ class SandboxState:
             return []
         length = timedelta(minutes=event_type["duration"])
         earliest = max(start, datetime.now(UTC))
-        busy = [
-            (parse_time(e["start_time"], "start_time"), parse_time(e["end_time"], "end_time"))
-            for e in self.events.values()
-            if e["status"] == "active"
-        ]
         candidates = (
             self.availability
             if self.availability is not None
-            else _office_starts(start, end, ZoneInfo(self.user["timezone"]), length)
+            else _office_starts(start, end, ZoneInfo(self.host_zone(event_type)), length)
         )
         return [
             moment
             for moment in candidates
-            if earliest <= moment < end
-            and not any(moment < b_end and moment + length > b_start for b_start, b_end in busy)
+            if earliest <= moment < end and self._bookable(event_type, moment, length)
         ]
+
+    def _bookable(self, event_type: dict, moment: datetime, length: timedelta) -> bool:
+        if self._open_group_event(event_type, moment) is not None:
+            return True
+        free = self.free_hosts(event_type, moment, length)
+        if event_type["pooling_type"] == "collective":  # every host attends
+            return len(free) == len(self.org.hosts[event_type["uri"]])
+        return bool(free)
+
+    def free_hosts(self, event_type: dict, moment: datetime, length: timedelta) -> list[dict]:
+        return [
+            person
+            for person in self.org.hosts[event_type["uri"]]
+            if not any(
+                moment < parse_time(e["end_time"], "end_time")
+                and moment + length > parse_time(e["start_time"], "start_time")
+                for e in self._hosted_by(person)
+            )
+        ]
+
+    def _hosted_by(self, person: dict) -> list[dict]:
+        return [
+            event
+            for event in self.events.values()
+            if event["status"] == "active"
+            and any(m["user"] == person["uri"] for m in event["event_memberships"])
+        ]
+
+    def _open_group_event(self, event_type: dict, start: datetime) -> dict | None:
+        """The group event at ``start`` that still has room for another invitee."""
+        return next(
+            (
+                event
+                for event in self.events.values()
+                if event["event_type"] == event_type["uri"]
+                and event["status"] == "active"
+                and event["start_time"] == iso(start)
+                and event["invitees_counter"]["active"] < event["invitees_counter"]["limit"]
+            ),
+            None,
+        )
 
     def is_free(self, event_type: dict, start: datetime) -> bool:
         return start in self.available_starts(event_type, start, start + timedelta(seconds=1))
@@ -138,14 +188,31 @@ class SandboxState:
     # Writes
 
     def book(self, event_type: dict, start: datetime, person: dict, *, method: str | None) -> dict:
-        """Make the scheduled event and its invitee; the caller has checked everything."""
-        event_uuid, invitee_uuid = new_uuid(), new_uuid()
-        event_uri = self.uri("scheduled_events", event_uuid)
-        event = records.scheduled_event(event_uri, event_type, start, [self.user])
+        """Make the invitee (joining an open group event, or in a new scheduled event); the
+        caller has checked everything."""
+        event = self._open_group_event(event_type, start)
+        if event is None:
+            event = self._new_event(event_type, start)
+        else:
+            event["invitees_counter"]["total"] += 1
+            event["invitees_counter"]["active"] += 1
+        invitee_uuid = new_uuid()
         record = records.invitee(self.base_url, event, invitee_uuid, person, method)
-        self.events[event_uuid] = event
         self.invitees[invitee_uuid] = record
         return record
+
+    def _new_event(self, event_type: dict, start: datetime) -> dict:
+        """A scheduled event whose hosts Calendly picks: the next free one in turn on a round
+        robin, every host otherwise."""
+        hosts = self.org.hosts[event_type["uri"]]
+        if event_type["pooling_type"] == "round_robin":
+            length = timedelta(minutes=event_type["duration"])
+            hosts = [self.org.take_turn(event_type, self.free_hosts(event_type, start, length))]
+        event_uuid = new_uuid()
+        event_uri = self.uri("scheduled_events", event_uuid)
+        event = records.scheduled_event(event_uri, event_type, start, hosts)
+        self.events[event_uuid] = event
+        return event
 
     def cancel(self, event: dict, *, reason: str, canceler_type: str, canceled_by: str) -> list:
         """Cancel the event and its active invitees; the invitees canceled are returned."""
@@ -167,6 +234,31 @@ class SandboxState:
                 canceled.append(invitee)
         return canceled
 
+    def cancel_invitee(self, invitee: dict, *, reason: str, canceler_type: str, canceled_by: str):
+        """The invitee's own cancellation: a group event goes on for the others; any other
+        event is canceled. The invitees canceled are returned."""
+        event = self.event_of(invitee)
+        if event["status"] == "active" and event["invitees_counter"]["active"] > 1:
+            if invitee["status"] != "active":
+                raise invalid("The invitee is canceled", "invitee")
+            now = now_iso()
+            cancellation = {
+                "canceled_by": canceled_by,
+                "reason": reason or None,
+                "canceler_type": canceler_type,
+                "created_at": now,
+            }
+            invitee.update(status="canceled", cancellation=cancellation, updated_at=now)
+            event["invitees_counter"]["active"] -= 1
+            return [invitee]
+        return self.cancel(
+            event, reason=reason, canceler_type=canceler_type, canceled_by=canceled_by
+        )
+
+    def reassign(self, event: dict, person: dict) -> None:
+        """Another member hosts the event now (a round robin's reassignment)."""
+        event.update(event_memberships=[records.host(person)], updated_at=now_iso())
+
     def reschedule(self, old: dict, start: datetime) -> dict:
         """The invitee moves to ``start``: the old booking is canceled (rescheduled) and a new
         one made; the new invitee is returned (send the old one's cancel, then its create)."""
@@ -176,8 +268,8 @@ class SandboxState:
         event_type = self.event_type(old_event["event_type"])
         if not self.is_free(event_type, start):
             raise invalid("The selected time is no longer available.", "start_time")
-        self.cancel(
-            old_event, reason="Rescheduled", canceler_type="invitee", canceled_by=old["name"]
+        self.cancel_invitee(
+            old, reason="Rescheduled", canceler_type="invitee", canceled_by=old["name"]
         )
         new = self.book(event_type, start, old, method=None)
         new["old_invitee"] = old["uri"]
@@ -197,12 +289,16 @@ class SandboxState:
         }
         return json.dumps(envelope).encode()
 
-    def targets(self, name: str) -> list[tuple[str, str | None]]:
-        """(callback URL, signing key) of every active subscription to ``name``."""
+    def targets(self, name: str, invitee: dict) -> list[tuple[str, str | None]]:
+        """(callback URL, signing key) of every active subscription to ``name`` that sees
+        ``invitee``'s event: an organization's sees every event, a user's those it hosts."""
+        hosts = {m["user"] for m in self.event_of(invitee)["event_memberships"]}
         return [
             (sub["callback_url"], self.subscription_keys.get(last_segment(sub["uri"])))
             for sub in self.subscriptions.values()
-            if sub["state"] == "active" and name in sub["events"]
+            if sub["state"] == "active"
+            and name in sub["events"]
+            and (sub["scope"] == "organization" or sub["user"] in hosts)
         ]
 
     def take_failure(self, method: str, path: str) -> Failure | None:
@@ -222,6 +318,7 @@ class SandboxState:
         return {
             "user": self.user,
             "organization": self.organization,
+            "organization_memberships": self.org.memberships(),
             "event_types": list(self.event_types.values()),
             "scheduled_events": list(self.events.values()),
             "invitees": list(self.invitees.values()),

@@ -9,6 +9,13 @@ from .records import EVENTS, new_uuid, now_iso
 
 ROUTES = Routes()
 SCOPES = ("user", "organization", "group")
+# Calendly's answer when a member who is not an owner or admin asks for the organization's.
+NOT_AN_ADMIN = "You do not have permission to access this resource."
+
+
+def _check_admin_for(scope: str, state) -> None:
+    if scope == "organization" and not state.org.is_admin(state.user["uri"]):
+        raise permission_denied(NOT_AN_ADMIN)
 
 
 @ROUTES.route("POST", r"/webhook_subscriptions", "webhooks:write")
@@ -28,6 +35,7 @@ def create_subscription(handler: SandboxHandler, request: Request) -> tuple:
         raise invalid("user is required for scope user", "user")
     if scope == "group" and not body.get("group"):
         raise invalid("group is required for scope group", "group")
+    _check_admin_for(scope, state)
     for existing in state.subscriptions.values():
         if existing["callback_url"] == url and existing["scope"] == scope:
             raise ApiError(409, "Already Exists", "Hook with this url already exists")
@@ -62,6 +70,7 @@ def list_subscriptions(handler: SandboxHandler, request: Request) -> tuple:
         raise invalid("scope is required", "scope")
     if query["organization"] != state.organization:
         raise permission_denied("You do not have permission to view this.")
+    _check_admin_for(query["scope"], state)
     items = [
         sub
         for sub in state.subscriptions.values()

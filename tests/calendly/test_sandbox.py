@@ -121,6 +121,9 @@ def test_the_sandbox_user_has_active_and_inactive_event_types(client, me):
     ] == [
         "discovery-call",
         "strategy-session",
+        "sales-intro",  # the organization's list has the team's event types too
+        "team-demo",
+        "group-qa",
     ]
 
 
