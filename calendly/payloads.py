@@ -13,11 +13,12 @@ delivery is about, so a repeat can be recognised.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from workspaces import jsonsafe
 
 from .types import Invitee, ResponseShapeError, optional_time, optional_uri
 
@@ -94,8 +95,10 @@ def _decode(body: bytes | str) -> Any:
     if len(body) > MAX_BODY_BYTES:
         raise PayloadError("body is too large")
     try:
-        return json.loads(body)
-    except (ValueError, RecursionError):
+        return jsonsafe.loads(body)
+    except jsonsafe.UnsafeJSON as exc:
+        raise PayloadError(exc.reason) from None
+    except ValueError:
         raise PayloadError("body is not JSON") from None
 
 

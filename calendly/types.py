@@ -15,6 +15,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.core.exceptions import ValidationError
+
+from workspaces.validators import validate_sane_datetime
+
 MAX_URI_LENGTH = 500
 
 
@@ -44,7 +48,16 @@ def parse_time(value: Any, *, field: str) -> datetime:
         raise ResponseShapeError(f"{field} is not an ISO 8601 time") from None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise ResponseShapeError(f"{field} has no UTC offset")
-    return parsed.astimezone(UTC)
+    return _bounded(parsed, field)
+
+
+def _bounded(moment: datetime, field: str) -> datetime:
+    """Within validators.EARLIEST..LATEST (year 1 or 9999 is a typo or an attack)."""
+    try:
+        validate_sane_datetime(moment)
+        return moment.astimezone(UTC)
+    except (ValidationError, OverflowError):
+        raise ResponseShapeError(f"{field} is out of range") from None
 
 
 def optional_time(value: Any, *, field: str) -> datetime | None:

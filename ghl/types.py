@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
+
 from integrations.providers import Slot
+from workspaces.validators import validate_sane_datetime
 
 APPOINTMENT_STATUSES = frozenset({"new", "confirmed", "cancelled", "showed", "noshow", "invalid"})
 
@@ -30,7 +33,7 @@ def parse_time(value: Any, *, field: str) -> datetime:
         raise ResponseShapeError(f"{field} is not a time")
     if isinstance(value, int | float):
         try:
-            return datetime.fromtimestamp(value / 1000, tz=UTC)
+            return _bounded(datetime.fromtimestamp(value / 1000, tz=UTC), field)
         except (OverflowError, OSError, ValueError):
             raise ResponseShapeError(f"{field} is out of range") from None
     if not isinstance(value, str) or not value.strip():
@@ -41,7 +44,16 @@ def parse_time(value: Any, *, field: str) -> datetime:
         raise ResponseShapeError(f"{field} is not an ISO 8601 time") from None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise ResponseShapeError(f"{field} has no UTC offset")
-    return parsed.astimezone(UTC)
+    return _bounded(parsed, field)
+
+
+def _bounded(moment: datetime, field: str) -> datetime:
+    """Within validators.EARLIEST..LATEST (year 1 or 9999 is a typo or an attack)."""
+    try:
+        validate_sane_datetime(moment)
+        return moment.astimezone(UTC)
+    except (ValidationError, OverflowError):
+        raise ResponseShapeError(f"{field} is out of range") from None
 
 
 def optional_time(value: Any, *, field: str) -> datetime | None:
