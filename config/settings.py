@@ -114,6 +114,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "workspaces.context.workspace_nav",
             ],
+            # {% load tz %} that never fails on a stored time at the calendar's edge.
+            "libraries": {"tz": "workspaces.templatetags.safe_tz"},
         },
     },
 ]
@@ -269,7 +271,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema is generated and validated by the test suite; `check --deploy` stays about
+    # the deployment.
+    "ENABLE_DJANGO_DEPLOY_CHECK": False,
 }
+# workspaces.templatetags.safe_tz replaces Django's tz library on purpose (see TEMPLATES).
+SILENCED_SYSTEM_CHECKS = ["templates.W003"]
 
 LOGGING = {
     "version": 1,

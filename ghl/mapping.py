@@ -326,7 +326,7 @@ def _lead_for(
         contact_id=contact_id,
         # Never a lead (nor a contact id bound to one for good) made of nothing: a contact we
         # could not read stays unmatched, and the delivery can be replayed.
-        create=bool(invitee.email or invitee.phone),
+        create=None if invitee.email or invitee.phone else False,
     )
 
 
