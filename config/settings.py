@@ -182,6 +182,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "workspaces.auth.lockout_username"
 AXES_LOCKOUT_CALLABLE = "workspaces.auth.locked_out"
 AXES_VERBOSE = False
+# Behind a proxy every request comes from the proxy's address: with TRUST_X_FORWARDED_FOR=1 the
+# address the proxy appended to X-Forwarded-For (the last one) is the client's.
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
+AXES_CLIENT_IP_CALLABLE = "workspaces.auth.client_address"
 
 # Production defaults: secure with DEBUG off and nothing else set; each has its own variable to
 # relax it (README, Security).

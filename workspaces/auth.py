@@ -40,6 +40,19 @@ def lockout_username(request, credentials) -> str:
         return raw.strip().lower()[:255]
 
 
+def client_address(request) -> str | None:
+    """The address django-axes counts failures for. Only the last X-Forwarded-For entry can be
+    believed (our proxy appended it; the ones before are whatever the client sent), and only
+    when TRUST_X_FORWARDED_FOR says a proxy is there."""
+    from django.conf import settings
+
+    if settings.TRUST_X_FORWARDED_FOR:
+        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        if hops[-1]:
+            return hops[-1]
+    return request.META.get("REMOTE_ADDR")
+
+
 def locked_out(request, credentials, *args, **kwargs):
     """django-axes' answer to a locked-out log-in: 429, saying why and for how long."""
     from django.conf import settings

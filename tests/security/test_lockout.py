@@ -43,6 +43,22 @@ def test_one_address_guessing_many_accounts_is_locked_too():
     assert log_in(Client(REMOTE_ADDR="198.51.100.7"), "kim@bigcorp.io", RIGHT).status_code == 302
 
 
+def test_behind_a_trusted_proxy_each_client_address_has_its_own_counter(settings):
+    settings.TRUST_X_FORWARDED_FOR = True
+    proxy = "10.0.0.2"
+    attacker = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.9")
+    for n in range(6):
+        UserFactory(email=f"user{n}@bigcorp.io", username=f"user{n}@bigcorp.io")
+        log_in(attacker, f"user{n}@bigcorp.io", "Winter2026!")
+    UserFactory(email="kim@bigcorp.io", username="kim@bigcorp.io")
+    colleague = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="198.51.100.7")
+    # A forged first hop does not escape the attacker's own counter.
+    forged = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="9.9.9.9, 203.0.113.9")
+
+    assert log_in(forged, "kim@bigcorp.io", RIGHT).status_code == 429
+    assert log_in(colleague, "kim@bigcorp.io", RIGHT).status_code == 302
+
+
 def test_an_admin_unlocks_from_django_admin(client):
     UserFactory(email="owner@bigcorp.io", username="owner@bigcorp.io")
     for n in range(6):
