@@ -159,15 +159,24 @@ AUTH_PASSWORD_VALIDATORS = [
 # it, development prints mail to the console; production refuses to start, because the console
 # would print working set-password links into the logs.
 EMAIL_URL = env("EMAIL_URL")
+EMAIL_TIMEOUT = 10  # seconds: a mail server that hangs holds a worker, never a request
 if EMAIL_URL:
-    vars().update(dj_email_url.parse(EMAIL_URL))
+    _email = dj_email_url.parse(EMAIL_URL)
+    EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+    EMAIL_HOST = _email["EMAIL_HOST"]
+    EMAIL_PORT = _email["EMAIL_PORT"]
+    EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
+    EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
+    EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
+    EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
+    EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"]
+    EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"] or EMAIL_TIMEOUT  # ?timeout=… in the URL
 elif DEBUG:
     EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 else:
     raise ImproperlyConfigured(
         "EMAIL_URL must be set when DEBUG is off (e.g. smtp://user:pass@mail.example:587/?tls=True)."
     )
-EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "no-reply@setterdesk.local")
 # Account e-mail (invitations, password resets) per address and kind, within an hour.
 ACCOUNT_EMAIL_HOURLY_LIMIT = int(env("ACCOUNT_EMAIL_HOURLY_LIMIT", "3"))
