@@ -3,6 +3,8 @@ import uuid
 from django import forms
 from django.utils import timezone
 
+from workspaces.validators import validate_sane_datetime
+
 
 class TaskForm(forms.Form):
     """A manual task on the lead page. ``nonce`` is new each time the page is drawn, so a
@@ -17,6 +19,7 @@ class TaskForm(forms.Form):
         label="Due",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text="Leave empty for now.",
+        validators=[validate_sane_datetime],
     )
     nonce = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
 

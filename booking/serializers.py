@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from booking.models import Appointment, InboundMessage, Offer, OfferedSlot
 from booking.offers import MAX_COUNT
+from workspaces.api.fields import BoundedDateTimeField
 from workspaces.formatting import format_time
 from workspaces.models import Lead
 from workspaces.validators import normalize_email, normalize_phone, validate_timezone
@@ -71,7 +72,7 @@ class LeadSerializer(serializers.ModelSerializer):
 class MessageInputSerializer(serializers.Serializer):
     channel = serializers.CharField(max_length=20)
     body = serializers.CharField(max_length=20000, trim_whitespace=False)
-    received_at = serializers.DateTimeField(required=False)
+    received_at = BoundedDateTimeField(required=False)
     provider_message_id = serializers.CharField(max_length=255, required=False, allow_blank=True)
 
     def validate_received_at(self, value):
@@ -127,11 +128,11 @@ class OfferSerializer(serializers.ModelSerializer):
 class AppointmentFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Appointment.Status.choices, required=False)
     provider = serializers.CharField(max_length=20, required=False)
-    to = serializers.DateTimeField(required=False)
+    to = BoundedDateTimeField(required=False)
 
     def get_fields(self):
         fields = super().get_fields()
-        fields["from"] = serializers.DateTimeField(required=False)  # a keyword in Python
+        fields["from"] = BoundedDateTimeField(required=False)  # a keyword in Python
         return fields
 
     def validate(self, attrs):

@@ -33,6 +33,7 @@ from booking.models import Appointment, BookingAttempt
 from followups.errors import ProviderError
 from integrations.models import WebhookDelivery
 from integrations.providers import BookingRef
+from workspaces import stamps
 from workspaces.models import Lead, Workspace
 
 from .account import chosen_event_type
@@ -92,8 +93,24 @@ def map_delivery(delivery: Any) -> str:
     return apply_event(workspace=delivery.workspace, event=event, source="webhook")
 
 
+# Marks that can be set, removed and set again: applied in the order Calendly stamped them.
+_STAMPED = (NO_SHOW_CREATED, NO_SHOW_DELETED)
+
+
 def apply_event(*, workspace: Workspace, event: WebhookEvent, source: str) -> str:
     if event.invitee is None or event.invitee.scheduled_event is None:
+        return IGNORED
+    if (
+        event.event in _STAMPED
+        and event.created_at
+        and not stamps.advance(
+            workspace=workspace,
+            provider=PROVIDER,
+            object_id=f"{event.invitee.uri}#no_show"[:255],
+            stamped_at=event.created_at,
+        )
+    ):
+        logger.info("Calendly %s for %s is older than one applied", event.event, event.invitee.uri)
         return IGNORED
     return apply_invitee(
         workspace=workspace,

@@ -83,12 +83,15 @@ def authorize_url(*, session, workspace: Workspace) -> str:
 
 
 def take_pending(*, session, state: str) -> Pending:
-    """The flow this callback finishes, removed from the session (so it works once)."""
-    pending = session.pop(SESSION_KEY, None)
+    """The flow this callback finishes, removed from the session (so it works once). Checked
+    before it is removed: a hit without the right ``state`` (a stranger's link) leaves the
+    admin's own sign-in to finish."""
+    pending = session.get(SESSION_KEY)
     if not isinstance(pending, dict) or not state:
         raise OAuthRefused("This Calendly sign-in was not started here, or was already used.")
     if not constant_time_compare(state, pending.get("state", "")):
         raise OAuthRefused("This Calendly sign-in does not match the one started here.")
+    session.pop(SESSION_KEY, None)
     started = parse_datetime(pending.get("at") or "")
     if started is None or timezone.now() - started > STATE_TTL:
         raise OAuthRefused("This Calendly sign-in took too long: start it again.")

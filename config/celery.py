@@ -45,6 +45,7 @@ app.conf.update(
             "schedule": 60.0,
         },
         "send-due-followups": {"task": "followups.tasks.send_due_steps", "schedule": 60.0},
+        "send-due-account-emails": {"task": "workspaces.tasks.send_due_emails", "schedule": 60.0},
         "reconcile-ghl": {"task": "ghl.tasks.reconcile_all", "schedule": 300.0},
         "reconcile-calendly": {"task": "calendly.tasks.reconcile_all", "schedule": 300.0},
         "check-calendly-subscriptions": {

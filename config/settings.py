@@ -5,9 +5,12 @@ in-process). With ``DEBUG`` off the app refuses to start unless the secrets are 
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import dj_email_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -68,6 +71,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "csp",
     "rest_framework",
     "rest_framework_api_key",
     "drf_spectacular",
@@ -82,12 +87,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -105,13 +114,21 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "workspaces.context.workspace_nav",
             ],
+            # {% load tz %} that never fails on a stored time at the calendar's edge.
+            "libraries": {"tz": "workspaces.templatetags.safe_tz"},
         },
     },
 ]
 
+# Kept-open connections pay off under gunicorn's few long-lived workers; the development server
+# opens a thread (so a connection) per request, and keeping those open exhausted PostgreSQL's
+# max_connections: 0 (close after each request) under DEBUG.
+DATABASE_CONN_MAX_AGE = int(env("DATABASE_CONN_MAX_AGE", "0" if DEBUG else "60"))
 DATABASES = {
     "default": dj_database_url.parse(
-        env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"), conn_max_age=60
+        env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        conn_max_age=DATABASE_CONN_MAX_AGE,
+        conn_health_checks=DATABASE_CONN_MAX_AGE > 0,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -127,7 +144,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "connect_timeout", DATABASE_CONNECT_TIMEOUT
     )
 
-AUTHENTICATION_BACKENDS = ["workspaces.auth.EmailBackend"]
+# django-axes first: it refuses a locked-out account or address before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "workspaces.auth.EmailBackend"]
 SESSION_ENGINE = "workspaces.sessions"  # the database store, refusing keys no session could have
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -137,8 +155,82 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
-EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# E-mail: EMAIL_URL (dj-email-url), e.g. smtp://user:pass@mail.example:587/?tls=True. Without
+# it, development prints mail to the console; production refuses to start, because the console
+# would print working set-password links into the logs.
+EMAIL_URL = env("EMAIL_URL")
+EMAIL_TIMEOUT = 10  # seconds: a mail server that hangs holds a worker, never a request
+if EMAIL_URL:
+    _email = dj_email_url.parse(EMAIL_URL)
+    EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+    EMAIL_HOST = _email["EMAIL_HOST"]
+    EMAIL_PORT = _email["EMAIL_PORT"]
+    EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
+    EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
+    EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
+    EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
+    EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"]
+    EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"] or EMAIL_TIMEOUT  # ?timeout=… in the URL
+elif DEBUG:
+    EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+else:
+    raise ImproperlyConfigured(
+        "EMAIL_URL must be set when DEBUG is off (e.g. smtp://user:pass@mail.example:587/?tls=True)."
+    )
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "no-reply@setterdesk.local")
+# Account e-mail (invitations, password resets) per address and kind, within an hour.
+ACCOUNT_EMAIL_HOURLY_LIMIT = int(env("ACCOUNT_EMAIL_HOURLY_LIMIT", "3"))
+
+# Throttling log-ins (django-axes): after AXES_FAILURE_LIMIT failures for one account, or from
+# one client address, log-in answers 429 until the cool-off ends or an admin deletes the
+# "Access attempts" rows in Django admin.
+AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(env("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "workspaces.auth.lockout_username"
+AXES_LOCKOUT_CALLABLE = "workspaces.auth.locked_out"
+AXES_VERBOSE = False
+# Behind a proxy every request comes from the proxy's address: with TRUST_X_FORWARDED_FOR=1 the
+# address the proxy appended to X-Forwarded-For (the last one) is the client's.
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
+AXES_CLIENT_IP_CALLABLE = "workspaces.auth.client_address"
+
+# Production defaults: secure with DEBUG off and nothing else set; each has its own variable to
+# relax it (README, Security).
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+# Only a TLS-terminating proxy that sets X-Forwarded-Proto itself may be believed; anyone else
+# could claim "https" and skip the redirect.
+if env_bool("TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp): scripts only from our own files (static/app.js does
+# what inline handlers did); inline styles stay allowed (style attributes, htmx's indicator
+# style, Swagger UI's page).
+_CSP = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF, CALENDLY_AUTH_BASE],
+        "frame-ancestors": [NONE],
+    }
+}
+if env_bool("CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP
+else:
+    CONTENT_SECURITY_POLICY = _CSP
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -147,7 +239,20 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# Production serves static files itself (WhiteNoise): compressed, with hashed names cached for
+# ever; `collectstatic` is a deploy step. Development serves them from the app folders.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+# In development WhiteNoise finds files where they are written, as runserver does.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # 1 MiB: the provisioning API's limit
 
@@ -179,7 +284,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema is generated and validated by the test suite; `check --deploy` stays about
+    # the deployment.
+    "ENABLE_DJANGO_DEPLOY_CHECK": False,
 }
+# workspaces.templatetags.safe_tz replaces Django's tz library on purpose (see TEMPLATES).
+SILENCED_SYSTEM_CHECKS = ["templates.W003"]
 
 LOGGING = {
     "version": 1,

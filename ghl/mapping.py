@@ -23,8 +23,8 @@ from django.utils import timezone
 from booking import inbound, lifecycle
 from booking.matching import Invitee, match_lead
 from booking.models import Appointment as OurAppointment
-from followups.errors import ProviderError
 from integrations.models import WebhookDelivery
+from workspaces import stamps
 from workspaces.models import Lead, Workspace
 
 from . import connection
@@ -61,6 +61,9 @@ class AppointmentFacts:
     start: datetime | None
     end: datetime | None
     invitee: Invitee = Invitee()
+    # GHL's own time of this change (dateUpdated, else the webhook's timestamp): an update
+    # older than one already applied is not applied.
+    stamped_at: datetime | None = None
 
     @property
     def ref(self) -> lifecycle.BookingRef:
@@ -93,6 +96,7 @@ def map_marketplace_event(*, workspace: Workspace, event: Any) -> str:
             status="deleted" if event.type == "AppointmentDelete" else event.status,
             start=event.start,
             end=event.end,
+            stamped_at=event.updated_at or event.timestamp,
         )
         return apply_appointment(
             workspace=workspace, account=account, facts=facts, source="webhook"
@@ -170,6 +174,18 @@ def apply_appointment(
     )
     if lead is None:
         return UNMATCHED
+    if facts.stamped_at is not None and not stamps.advance(
+        workspace=workspace,
+        provider=PROVIDER,
+        object_id=facts.appointment_id,
+        stamped_at=facts.stamped_at,
+    ):
+        logger.info(
+            "GHL appointment %s: an update stamped %s is older than one applied; not applied",
+            facts.appointment_id,
+            facts.stamped_at.isoformat(),
+        )
+        return IGNORED
     action(workspace=workspace, lead=lead, facts=facts, source=source)
     return PROCESSED
 
@@ -309,16 +325,18 @@ def _lead_for(
         invitee=invitee,
         booking_external_id=appointment_id,
         contact_id=contact_id,
+        # Never a lead (nor a contact id bound to one for good) made of nothing: a contact we
+        # could not read stays unmatched, and the delivery can be replayed.
+        create=None if invitee.email or invitee.phone else False,
     )
 
 
 def _contact_details(account: connection.Account, contact_id: str) -> Invitee | None:
-    try:
-        with connection.client_for(account) as client:
-            contact = client.get_contact(contact_id)
-    except ProviderError as exc:
-        logger.warning("GHL contact %s not readable: %s", contact_id, exc.detail or exc)
-        return None
+    """Who the contact is; None only when GHL no longer has it. A 429, 5xx or timeout raises
+    (the inbox retries the delivery with back-off), a 401 too (the connection is marked
+    needs_reauth): guessing from missing data once made a blank twin of an existing lead."""
+    with connection.client_for(account) as client:
+        contact = client.get_contact(contact_id)
     if contact is None:
         return None
     return Invitee(

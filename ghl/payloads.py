@@ -27,13 +27,13 @@ Times are aware datetimes in UTC. A time without an offset is refused rather tha
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from integrations.responses import ResponseShapeError, optional_str, required_str
+from workspaces import jsonsafe
 
 from .types import optional_time, parse_time
 
@@ -86,6 +86,7 @@ class AppointmentEvent:
     title: str = ""
     assigned_user_id: str = ""
     timestamp: datetime | None = None
+    updated_at: datetime | None = None  # appointment.dateUpdated: when the change was made
 
 
 @dataclass(frozen=True)
@@ -150,8 +151,10 @@ def load_json(body: bytes | str | Mapping[str, Any]) -> Mapping[str, Any]:
     if isinstance(body, Mapping):
         return body
     try:
-        data = json.loads(body)
-    except (ValueError, TypeError, RecursionError):
+        data = jsonsafe.loads(body)
+    except jsonsafe.UnsafeJSON as exc:
+        raise PayloadError(exc.reason) from None
+    except (ValueError, TypeError):
         raise PayloadError("body is not JSON") from None
     if not isinstance(data, dict):
         raise PayloadError("body is not a JSON object")
@@ -196,6 +199,7 @@ def parse_appointment_event(data: Mapping[str, Any]) -> AppointmentEvent:
         title=_guard(optional_str, appointment, "title"),
         assigned_user_id=_guard(optional_str, appointment, "assignedUserId", max_length=255),
         timestamp=_loose_time(data.get("timestamp")),
+        updated_at=_loose_time(appointment.get("dateUpdated")),
     )
 
 

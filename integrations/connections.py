@@ -202,22 +202,13 @@ def record_check(
 
 
 def record_rejected_delivery(*, workspace: Workspace, provider: str, reason: str) -> None:
-    """Count a webhook request refused before it was stored (bad signature...). One UPDATE, so
-    a flood of bad requests never contends on a lock."""
-    now = timezone.now()
-    reason = (reason or "refused")[:REJECT_REASON_MAX]
-    updated = Connection.objects.filter(workspace=workspace, provider=provider).update(
-        rejected_count=F("rejected_count") + 1,
-        last_rejected_at=now,
-        last_rejected_reason=reason,
-    )
-    if updated:
-        return
-    Connection.objects.get_or_create(workspace=workspace, provider=provider)
+    """Count a webhook request refused before it was stored (bad signature...) on the
+    workspace's connection, when it has one. One UPDATE, so a flood of bad requests never
+    contends on a lock, and never an INSERT: a stranger's requests create no row."""
     Connection.objects.filter(workspace=workspace, provider=provider).update(
         rejected_count=F("rejected_count") + 1,
-        last_rejected_at=now,
-        last_rejected_reason=reason,
+        last_rejected_at=timezone.now(),
+        last_rejected_reason=(reason or "refused")[:REJECT_REASON_MAX],
     )
 
 

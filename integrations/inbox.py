@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from integrations.models import WebhookDelivery
 from integrations.processing import ERROR_MAX, process_delivery
-from workspaces import audit
+from workspaces import audit, jsonsafe
 from workspaces.models import Workspace
 
 logger = logging.getLogger(__name__)
@@ -49,7 +49,18 @@ def accept_delivery(
 ) -> tuple[WebhookDelivery, bool]:
     """Store a verified delivery once and enqueue its processing after commit. A duplicate
     (same workspace, provider and dedupe key) returns the stored row, changed in nothing, and
-    ``created=False``. Never raises for a broker problem: the sweep covers a lost enqueue."""
+    ``created=False``. Never raises for a broker problem: the sweep covers a lost enqueue. A
+    key or event type the database can't hold (NUL, a lone surrogate) keeps the raw bytes as
+    ``failed``, so the provider is answered and stops retrying, and it can be replayed."""
+    unstorable = jsonsafe.unstorable_reason(f"{dedupe_key}{event}")
+    if unstorable:
+        return record_failed_delivery(
+            provider=provider,
+            workspace=workspace,
+            body=body,
+            headers=headers,
+            error=f"Its id or event type {unstorable}: kept unprocessed, replayable.",
+        )
     fields = {
         "workspace": workspace,
         "provider": provider,
@@ -86,6 +97,8 @@ def record_failed_delivery(
     """Keep a verified delivery we could not read (not JSON, wrong shape) as ``failed``, so
     nothing is lost and it can be replayed once the mapper copes. Duplicates are stored once."""
     body = _bytes(body)
+    if jsonsafe.unstorable_reason(f"{dedupe_key}{event}"):
+        dedupe_key, event = "", ""
     fields = {
         "workspace": workspace,
         "provider": provider,
@@ -100,7 +113,7 @@ def record_failed_delivery(
                 body=body,
                 headers=_clean_headers(headers),
                 state=State.FAILED,
-                last_error=(error or "unreadable body")[:ERROR_MAX],
+                last_error=_text(error or "unreadable body")[:ERROR_MAX],
             )
     except IntegrityError:
         existing = WebhookDelivery.objects.filter(**fields).first()
@@ -267,4 +280,9 @@ def _key(dedupe_key: str) -> str:
 
 
 def _clean_headers(headers: dict[str, str] | None) -> dict[str, str]:
-    return {str(k)[:100]: str(v)[:HEADER_VALUE_MAX] for k, v in (headers or {}).items()}
+    return {_text(k)[:100]: _text(v)[:HEADER_VALUE_MAX] for k, v in (headers or {}).items()}
+
+
+def _text(value) -> str:
+    """Storable text: no NUL, no lone surrogate."""
+    return str(value).replace("\x00", "").encode("utf-8", "replace").decode("utf-8")

@@ -11,6 +11,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
+
+from workspaces.validators import validate_sane_datetime
+
 
 class ResponseShapeError(ValueError):
     """An answer or a webhook body lacks a field we need, or has it in a form we can't read."""
@@ -24,7 +28,7 @@ def parse_time(value: Any, *, field: str, epoch_ms: bool = False) -> datetime:
     """
     if epoch_ms and isinstance(value, int | float) and not isinstance(value, bool):
         try:
-            return datetime.fromtimestamp(value / 1000, tz=UTC)
+            return _bounded(datetime.fromtimestamp(value / 1000, tz=UTC), field)
         except (OverflowError, OSError, ValueError):
             raise ResponseShapeError(f"{field} is out of range") from None
     if isinstance(value, bool | int | float):
@@ -37,7 +41,17 @@ def parse_time(value: Any, *, field: str, epoch_ms: bool = False) -> datetime:
         raise ResponseShapeError(f"{field} is not an ISO 8601 time") from None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise ResponseShapeError(f"{field} has no UTC offset")
-    return parsed.astimezone(UTC)
+    return _bounded(parsed, field)
+
+
+def _bounded(moment: datetime, field: str) -> datetime:
+    """Within the years we accept anywhere (validators.EARLIEST..LATEST): a year 1 or 9999 is a
+    typo or an attack, and a page must never fail on a stored value."""
+    try:
+        validate_sane_datetime(moment)
+        return moment.astimezone(UTC)
+    except (ValidationError, OverflowError):
+        raise ResponseShapeError(f"{field} is out of range") from None
 
 
 def optional_time(value: Any, *, field: str, epoch_ms: bool = False) -> datetime | None:

@@ -22,6 +22,9 @@ logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 256 * 1024
 RETRY_AFTER_SECONDS = "60"
 HEADER_VALUE_MAX = 500
+# All an unauthenticated caller learns: which key is missing, or that none is set for this
+# workspace, goes to the log and the provider's card.
+UNAUTHENTICATED = "signature missing or invalid"
 
 
 class Refused(Exception):
@@ -34,9 +37,10 @@ class Refused(Exception):
 
 
 def guarded(*, provider: str, unavailable_status: int) -> Callable:
-    """Wrap a webhook view: a ``Refused`` becomes its answer, and a database that can't store
-    the delivery becomes ``unavailable_status`` with ``Retry-After``, so the provider sends it
-    again."""
+    """Wrap a webhook view: a ``Refused`` becomes its answer (a 401 says only
+    ``UNAUTHENTICATED``), and a database that can't store the delivery becomes
+    ``unavailable_status`` with ``Retry-After``, so the provider sends it again. Never a 5xx:
+    an unexpected error is logged and answered as "retry" too."""
 
     def decorator(view):
         @wraps(view)
@@ -44,12 +48,16 @@ def guarded(*, provider: str, unavailable_status: int) -> Callable:
             try:
                 return view(request, workspace_id, *args, **kwargs)
             except Refused as exc:
+                if exc.status == 401:
+                    logger.info("%s webhook for %s refused: %s", provider, workspace_id, exc.reason)
+                    return answer(401, UNAUTHENTICATED)
                 return answer(exc.status, exc.reason)
             except DatabaseError:
                 logger.exception("%s webhook for %s could not be stored", provider, workspace_id)
-                response = answer(unavailable_status, "cannot store the delivery right now; retry")
-                response["Retry-After"] = RETRY_AFTER_SECONDS
-                return response
+                return _retry_later(unavailable_status)
+            except Exception:
+                logger.exception("%s webhook for %s failed unexpectedly", provider, workspace_id)
+                return _retry_later(unavailable_status)
 
         return wrapper
 
@@ -78,6 +86,12 @@ def kept_headers(request: HttpRequest, names: Iterable[str]) -> dict[str, str]:
     return {
         name: request.headers[name][:HEADER_VALUE_MAX] for name in names if name in request.headers
     }
+
+
+def _retry_later(status: int) -> JsonResponse:
+    response = answer(status, "cannot store the delivery right now; retry")
+    response["Retry-After"] = RETRY_AFTER_SECONDS
+    return response
 
 
 def answer(status: int, reason: str) -> JsonResponse:

@@ -1,6 +1,17 @@
-from django.contrib import admin
+from functools import partial
 
-from workspaces.models import AuditEvent, Lead, LeadIdentity, Membership, Workspace
+from django.contrib import admin
+from django.db import transaction
+
+from workspaces import outbox
+from workspaces.models import (
+    AuditEvent,
+    Lead,
+    LeadIdentity,
+    Membership,
+    OutboundEmail,
+    Workspace,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -52,3 +63,28 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False  # the audit log is append-only
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(admin.ModelAdmin):
+    """Every account e-mail: queued, sent, or failed with the mail server's reason."""
+
+    list_display = ["created_at", "kind", "to", "workspace", "state", "attempts", "last_error"]
+    list_filter = ["state", "kind"]
+    search_fields = ["to", "workspace__name"]
+    list_select_related = ["workspace"]
+    readonly_fields = [f.name for f in OutboundEmail._meta.fields]
+    actions = ["send_again"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Send the selected failed e-mails again")
+    def send_again(self, request, queryset):
+        ids = list(queryset.filter(state=OutboundEmail.State.FAILED).values_list("pk", flat=True))
+        OutboundEmail.objects.filter(pk__in=ids).update(
+            state=OutboundEmail.State.QUEUED, attempts=0, next_attempt_at=None
+        )
+        for pk in ids:
+            transaction.on_commit(partial(outbox.enqueue, pk))
+        self.message_user(request, f"{len(ids)} e-mail(s) queued again.")

@@ -28,6 +28,9 @@ def format_time(moment: datetime, zone: zoneinfo.ZoneInfo | str) -> str:
     """'Tue Dec 1, 10:00 AM EST' in ``zone`` (a ZoneInfo or a zone name)."""
     if isinstance(zone, str):
         zone = zone_named(zone)
-    local = moment.astimezone(zone)
+    try:
+        local = moment.astimezone(zone)
+    except (OverflowError, ValueError):  # a stored time at the calendar's edge: show it in UTC
+        local = moment.astimezone(UTC)
     clock = local.strftime("%I:%M %p").lstrip("0")
     return f"{local:%a %b} {local.day}, {clock} {local.tzname()}"

@@ -7,7 +7,12 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from workspaces import provider_choices
-from workspaces.validators import normalize_email, normalize_phone, validate_timezone
+from workspaces.validators import (
+    normalize_email,
+    normalize_phone,
+    validate_plain_text,
+    validate_timezone,
+)
 
 
 class Workspace(models.Model):
@@ -16,7 +21,7 @@ class Workspace(models.Model):
         KEEP_UNMATCHED = "keep_unmatched", "Keep the delivery as unmatched"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_plain_text])
     external_id = models.CharField(max_length=200, null=True, blank=True, unique=True)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     # Choices come from the provider apps (see workspaces.provider_choices).
@@ -177,3 +182,68 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.action} by {self.actor_label or self.actor}"
+
+
+class OutboundEmail(models.Model):
+    """One account e-mail (an invitation, a password reset) to send, sent, or given up on.
+
+    Only who and what kind are stored: the message, with its set-password link, is rendered
+    when it is sent, so no working link is ever kept in the database.
+    """
+
+    class Kind(models.TextChoices):
+        INVITATION = "invitation", "Invitation"
+        PASSWORD_RESET = "password_reset", "Password reset"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    to = models.CharField(max_length=254)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outbound_emails"
+    )
+    workspace = models.ForeignKey(
+        Workspace, null=True, blank=True, on_delete=models.CASCADE, related_name="outbound_emails"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)  # the server's answer, no secret
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["to", "kind", "created_at"], name="outbound_email_rate"),
+            models.Index(
+                fields=["next_attempt_at"], condition=Q(state="queued"), name="outbound_email_due"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} to {self.to} ({self.state})"
+
+
+class ProviderEventStamp(models.Model):
+    """The provider's own time of the newest event applied to one of its objects (a GHL
+    appointment...), so an older event arriving late, or replayed after its delivery was
+    pruned, never undoes a newer one."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    provider = models.CharField(max_length=30)
+    object_id = models.CharField(max_length=255)
+    stamped_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "provider", "object_id"], name="provider_event_stamp_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.provider}:{self.object_id} @ {self.stamped_at.isoformat()}"

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from workspaces import audit, invitations
 from workspaces.models import Membership, Workspace
 from workspaces.users import get_or_create_user
-from workspaces.validators import normalize_email
+from workspaces.validators import account_email
 
 Role = Membership.Role
 
@@ -78,18 +78,19 @@ def sync_role_members(
     """Makes `emails` the complete set of `role` holders in `workspace`.
 
     People left out lose that role here only (their other roles and workspaces stay). An unknown
-    address becomes a user with no usable password, invited by e-mail once the transaction commits.
-    Raises django's ValidationError for a malformed address.
+    address becomes a user with no usable password, invited by e-mail once the transaction commits;
+    a listed member whose invitation never went (the mail server refused it) is invited again.
+    Raises django's ValidationError for a malformed or look-alike address.
     """
-    addresses = list(dict.fromkeys(normalize_email(email) for email in emails))
+    addresses = list(dict.fromkeys(account_email(email) for email in emails))
     with transaction.atomic():
         _lock(workspace)
-        wanted, invited = {}, []
+        wanted, users = {}, []
         for address in addresses:
-            user, created = get_or_create_user(email=address)
+            user, _ = get_or_create_user(email=address)
             wanted[user.pk] = address
-            if created:
-                invited.append(user)
+            users.append(user)
+        invited = invitations.invite(users=users, workspace=workspace)
         current = {
             m.user_id: m
             for m in Membership.objects.filter(workspace=workspace, role=role).select_related(
@@ -111,7 +112,6 @@ def sync_role_members(
             invited=tuple(sorted(user.email for user in invited)),
         )
         _record_member_changes(workspace, changes, actor_label)
-        invitations.invite_after_commit(users=invited, workspace=workspace)
     return changes
 
 

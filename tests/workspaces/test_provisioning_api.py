@@ -85,7 +85,11 @@ def test_the_invitation_link_lets_the_person_set_a_password_and_log_in(api, clie
     )
 
     assert done.status_code == 302
-    assert client.login(username="sam@acme.example", password="plum orchard 42")
+    client.logout()
+    login = client.post(
+        reverse("login"), {"username": "sam@acme.example", "password": "plum orchard 42"}
+    )
+    assert login.status_code == 302
 
 
 def test_an_existing_user_is_added_without_an_invitation(api):

@@ -6,7 +6,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from workspaces import provider_choices
-from workspaces.validators import normalize_email, validate_timezone
+from workspaces.validators import (
+    account_email,
+    validate_plain_text,
+    validate_sane_datetime,
+    validate_timezone,
+)
 
 # users.get_or_create_user mirrors the address into User.username, which holds 150 characters.
 MAX_EMAIL_LENGTH = 150
@@ -14,10 +19,25 @@ MAX_MEMBERS_PER_ROLE = 500
 
 
 class StrictCharField(serializers.CharField):
+    """Text only, and no control characters (a newline in a name broke e-mail subjects)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(validate_plain_text)
+
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    """A date-time with a UTC offset, between validators.EARLIEST and LATEST: year 1 or 9999
+    is a typo or an attack, and a stored one broke every page that showed it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(validate_sane_datetime)
 
 
 class StrictBooleanField(serializers.BooleanField):
@@ -42,9 +62,8 @@ class TimezoneField(StrictCharField):
 
 @extend_schema_field({"type": "string", "format": "email", "maxLength": MAX_EMAIL_LENGTH})
 class EmailAddressField(StrictCharField):
-    """Trimmed and lower-cased."""
-
-    default_error_messages = {"invalid_email": "“{value}” is not a valid e-mail address."}
+    """The canonical form (workspaces.validators.normalize_email); a look-alike address is
+    refused with the reason."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", MAX_EMAIL_LENGTH)
@@ -53,9 +72,9 @@ class EmailAddressField(StrictCharField):
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
         try:
-            return normalize_email(value)
-        except DjangoValidationError:
-            self.fail("invalid_email", value=value[:MAX_EMAIL_LENGTH])
+            return account_email(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
 
 
 class EmailListField(serializers.ListField):

@@ -1,15 +1,14 @@
-import io
-import json
-
 from django.conf import settings
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
+from workspaces import jsonsafe
 from workspaces.api.errors import PayloadTooLarge
 
 
 class LimitedJSONParser(JSONParser):
-    """JSON, refused with a 413 past DATA_UPLOAD_MAX_MEMORY_SIZE.
+    """JSON, refused with a 413 past DATA_UPLOAD_MAX_MEMORY_SIZE, and with a 400 when nested
+    deeper than jsonsafe.MAX_DEPTH or holding a lone surrogate (text no column can store).
 
     DRF reads the body straight from the request stream, so Django's own limit (which only
     guards `request.body` and form parsing) never applies here.
@@ -23,17 +22,17 @@ class LimitedJSONParser(JSONParser):
         raw = stream.read(limit + 1)  # never more than one byte past the limit
         if len(raw) > limit:
             raise PayloadTooLarge()
-        data = super().parse(io.BytesIO(raw), media_type, parser_context)
-        _refuse_lone_surrogates(data)
+        try:
+            data = jsonsafe.loads(raw, parse_constant=jsonsafe.refuse_constant)
+        except jsonsafe.UnsafeJSON as exc:
+            raise ParseError(f"JSON parse error - {exc.reason}.") from None
+        except ValueError as exc:
+            raise ParseError(f"JSON parse error - {exc}") from None
+        # A NUL is left to each field, which names itself in the 400 (DRF's CharField refuses
+        # it); a lone surrogate could not even be echoed back in that message.
+        if jsonsafe.unstorable_text(data, nul=False):
+            raise ParseError("JSON parse error - the body contains an unpaired surrogate.")
         return data
-
-
-def _refuse_lone_surrogates(data) -> None:
-    # "\ud800" is valid JSON but not text: it could be neither stored nor echoed in an error.
-    try:
-        json.dumps(data, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        raise ParseError("JSON parse error - the body contains an unpaired surrogate.") from None
 
 
 def _declared_length(meta) -> int:
