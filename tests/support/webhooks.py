@@ -275,7 +275,8 @@ def open_calendly(*, endpoint: WebhookEndpoint, workspace: Workspace, settings) 
         st.integers(min_value=181, max_value=10**6).map(
             lambda age: Forgery(f"signed {age} s ago", lambda b: signed(b, at=_now() - age))
         ),
-        st.integers(min_value=181, max_value=10**6).map(
+        # A margin past the 180 s tolerance: the request itself takes time on a loaded machine.
+        st.integers(min_value=240, max_value=10**6).map(
             lambda ahead: Forgery(
                 f"signed {ahead} s in the future", lambda b: signed(b, at=_now() + ahead)
             )
