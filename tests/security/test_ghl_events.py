@@ -13,7 +13,7 @@ from django.test import Client
 
 from booking.matching import remember_identity
 from booking.models import Appointment
-from integrations import inbox
+from integrations import inbox, processing
 from integrations.models import Connection, WebhookDelivery
 from tests.factories import LeadFactory
 from tests.support.webhooks import GHL
@@ -111,11 +111,11 @@ def test_a_rate_limited_contact_lookup_is_retried_and_never_makes_a_blank_lead(
         delivery = WebhookDelivery.objects.get(body=body)
         assert (delivery.state, delivery.attempts) == ("received", 1)
         assert delivery.retry_at >= datetime.now(UTC) + timedelta(seconds=59)
-        while inbox.process(delivery.pk).state == "received":
+        while processing.process(delivery.pk).state == "received":
             pass
 
     delivery.refresh_from_db()
-    assert delivery.state == "failed" and delivery.attempts == inbox.MAX_ATTEMPTS
+    assert delivery.state == "failed" and delivery.attempts == processing.MAX_ATTEMPTS
     assert "Gave up after" in delivery.last_error
     assert Lead.objects.count() == leads and not Appointment.objects.exists()
     assert not LeadIdentity.objects.filter(external_id=CONTACT).exists()
