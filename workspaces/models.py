@@ -14,6 +14,11 @@ class Workspace(models.Model):
         GHL = "ghl", "GoHighLevel"
         CALENDLY = "calendly", "Calendly"
 
+    class MessagingChannel(models.TextChoices):
+        GHL = "ghl", "GoHighLevel"
+        EMAIL = "email", "E-mail (SMTP)"
+        WEBHOOK_OUT = "webhook_out", "Outbound webhook"
+
     class UnmatchedPolicy(models.TextChoices):
         CREATE_LEAD = "create_lead", "Create a new lead"
         KEEP_UNMATCHED = "keep_unmatched", "Keep the delivery as unmatched"
@@ -26,6 +31,10 @@ class Workspace(models.Model):
         max_length=20, choices=Provider.choices, default=Provider.GHL
     )
     auto_book_enabled = models.BooleanField(default=False)
+    # The channel messages to leads go through; null: the first connected one (followups.channels).
+    messaging_channel = models.CharField(
+        max_length=20, choices=MessagingChannel.choices, null=True, blank=True
+    )
     is_active = models.BooleanField(default=True)
     unmatched_bookings = models.CharField(
         max_length=20, choices=UnmatchedPolicy.choices, default=UnmatchedPolicy.CREATE_LEAD
@@ -90,6 +99,8 @@ class Lead(models.Model):
     timezone = models.CharField(max_length=64, blank=True, validators=[validate_timezone])
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
     source = models.CharField(max_length=30, default="manual")
+    # When mail to ``email`` bounced for good (a hard bounce): nothing more is e-mailed to it.
+    email_undeliverable_at = models.DateTimeField(null=True, blank=True)
     # Rollup kept by booking.lifecycle only: the start of the latest live appointment.
     booked_slot = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

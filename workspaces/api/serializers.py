@@ -60,6 +60,12 @@ class WorkspaceWriteFields(StrictSerializer):
     )
     timezone = TimezoneField()
     booking_provider = serializers.ChoiceField(choices=Workspace.Provider.choices, required=False)
+    messaging_channel = serializers.ChoiceField(
+        choices=Workspace.MessagingChannel.choices,
+        required=False,
+        allow_null=True,
+        help_text="Where messages to leads go: a connected channel, or null for none chosen.",
+    )
     auto_book_enabled = StrictBooleanField(required=False)
     admins = EmailListField(required=False, help_text=MEMBER_HELP)
     setters = EmailListField(required=False, help_text=MEMBER_HELP)
@@ -110,6 +116,9 @@ class WorkspaceSerializer(serializers.Serializer):
     name = serializers.CharField()
     timezone = serializers.CharField()
     booking_provider = serializers.ChoiceField(choices=Workspace.Provider.choices)
+    messaging_channel = serializers.ChoiceField(
+        choices=Workspace.MessagingChannel.choices, allow_null=True
+    )
     auto_book_enabled = serializers.BooleanField()
     is_active = serializers.BooleanField()
     members = MembersSerializer(source="*")
