@@ -91,11 +91,15 @@ def body_text(msg: EmailMessage) -> str:
     """The readable text: the plain part, else the HTML part turned into text."""
     part = msg.get_body(preferencelist=("plain",))
     if part is not None:
-        return _content(part).strip()
+        return _lines(_content(part)).strip()
     part = msg.get_body(preferencelist=("html",))
     if part is not None:
-        return html_to_text(_content(part))
+        return html_to_text(_lines(_content(part)))
     return ""
+
+
+def _lines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def html_to_text(markup: str) -> str:
