@@ -108,3 +108,12 @@ def email_workspace(workspace, smtp_server, settings):
     workspace.save(update_fields=["messaging_channel"])
     workspace.inbound_secret = revealed["inbound_secret"]
     return workspace
+
+
+@pytest.fixture
+def api_key_headers(db) -> dict:
+    """Django test client headers carrying a provisioning API key."""
+    from rest_framework_api_key.models import APIKey
+
+    _, key = APIKey.objects.create_key(name="onboarding")
+    return {"HTTP_AUTHORIZATION": f"Api-Key {key}"}
