@@ -168,7 +168,7 @@ def test_retries_back_off_over_about_a_day_then_fail(lead, receiver):
         message = queued(lead)
         assert send_message(message.pk) == State.QUEUED
         waits = []
-        for expected in RETRY_SCHEDULE[1:]:
+        for _ in RETRY_SCHEDULE[1:]:
             message.refresh_from_db()
             due = message.next_attempt_at
             clock.move_to(due - dt.timedelta(seconds=1))
