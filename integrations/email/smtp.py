@@ -65,6 +65,7 @@ def open_session(conf: SmtpSettings) -> smtplib.SMTP:
     kwargs = {"context": context} if conf.security == "ssl" else {}
     smtp = cls(timeout=TIMEOUT, **kwargs)
     smtp.pinned = addresses[0] if addresses else ""
+    smtp._host = conf.host  # the name TLS verifies the certificate against (smtplib's own)
     try:
         _connect(smtp, conf)
         if conf.security == "starttls":
