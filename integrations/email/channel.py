@@ -84,11 +84,11 @@ def _references(lead, in_reply_to: str) -> tuple[str, ...]:
 
 
 def _subject(lead, subject: str, in_reply_to: str, workspace) -> str:
-    if subject:
-        return subject
+    """An answer keeps the thread's subject ("Re: …"): mail clients thread by it as well as by
+    References. Anything else says its own subject, or a plain default."""
     if in_reply_to:
         earlier = (
-            OutboundMessage.objects.filter(lead_id=lead.pk, sent_via=NAME)
+            OutboundMessage.objects.filter(lead_id=lead.pk, sent_via=NAME, state="sent")
             .exclude(subject="")
             .order_by("-created_at", "-id")
             .values_list("subject", flat=True)
@@ -96,4 +96,4 @@ def _subject(lead, subject: str, in_reply_to: str, workspace) -> str:
         )
         if earlier:
             return earlier if earlier.lower().startswith("re:") else f"Re: {earlier}"
-    return DEFAULT_SUBJECT.format(name=workspace.name)
+    return subject or DEFAULT_SUBJECT.format(name=workspace.name)
