@@ -207,3 +207,32 @@ def test_a_workspace_without_the_email_channel_answers_404(client, workspace):
     workspace.inbound_secret = "anything"
     response = post_mail(client, workspace, fixture("gmail_reply.eml"))
     assert response.status_code == 404
+
+
+def test_the_readme_postfix_recipe_signs_what_the_endpoint_accepts(
+    client, email_workspace, tmp_path
+):
+    """The README's pipe signs with openssl; the same command's signature is accepted."""
+    import subprocess
+
+    from django.urls import reverse
+
+    raw = fixture("gmail_reply.eml")
+    (tmp_path / "mail").write_bytes(raw)
+    (tmp_path / "secret").write_text(email_workspace.inbound_secret)
+    t = str(int(time.time()))
+    command = (
+        f"(printf '%s.' \"{t}\"; cat mail) | "
+        'openssl dgst -sha256 -hmac "$(cat secret)" -r | cut -d" " -f1'
+    )
+    v1 = subprocess.run(
+        ["sh", "-c", command], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    url = reverse("email_inbound", kwargs={"workspace_id": email_workspace.public_id})
+    response = client.post(
+        url,
+        data=raw,
+        content_type="message/rfc822",
+        headers={"Webhook-Signature": f"t={t},v1={v1}"},
+    )
+    assert response.status_code == 200, response.content
