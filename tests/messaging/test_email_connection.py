@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection as db
@@ -70,10 +71,7 @@ def test_a_wrong_password_is_refused_in_words(client, workspace, smtp_server, ap
 
 
 def test_a_name_that_does_not_resolve_is_refused_in_words(client, workspace, api_key_headers):
-    data = {
-        **email_settings(type("S", (), {"host": "", "port": 587})()),
-        "host": "smtp.nowhere.invalid",
-    }
+    data = email_settings(SimpleNamespace(host="smtp.nowhere.invalid", port=587))
     response = put(client, workspace, data, api_key_headers)
     assert response.status_code == 400
     assert "does not resolve (DNS)" in response.json()["host"][0]
