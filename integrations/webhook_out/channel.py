@@ -48,7 +48,9 @@ class WebhookOutChannel:
         if conn is None or not conn.is_usable:
             raise ProviderNotConnected("The outbound webhook is not connected.")
         url = conn.config.get("url", "")
-        check_target(*host_and_port(url), field="url")  # again: DNS may point elsewhere now
+        # Again at send time, and the request goes to the address just checked: a name can be
+        # pointed somewhere else between two look-ups (DNS rebinding).
+        addresses = check_target(*host_and_port(url), field="url")
         msg_id = webhook_id(message, lead)
         raw = json.dumps(payload(self.workspace, lead, kind, body, subject, message)).encode()
         headers = {
@@ -57,15 +59,28 @@ class WebhookOutChannel:
                 conn.secret("signing_secret"), msg_id=msg_id, timestamp=int(time.time()), body=raw
             ),
         }
+        target, extensions = url, {}
+        if addresses:
+            target, headers, extensions = pinned(url, addresses[0], headers)
         try:
             with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as client:
-                response = client.post(url, content=raw, headers=headers)
+                response = client.post(target, content=raw, headers=headers, extensions=extensions)
         except httpx.HTTPError as exc:
             raise ProviderUnavailable(
                 f"The webhook did not answer ({type(exc).__name__}).", detail=str(exc)
             ) from None
         _settle(response)
         return Sent(provider_message_id=msg_id)
+
+
+def pinned(url: str, address: str, headers: dict) -> tuple[httpx.URL, dict, dict]:
+    """``url`` aimed at ``address``, still naming its host in ``Host`` and in TLS (SNI and the
+    certificate check), so the checked address is the one connected to."""
+    original = httpx.URL(url)
+    host = original.host
+    netloc = host if original.port is None else f"{host}:{original.port}"
+    target = original.copy_with(host=address)
+    return target, {**headers, "Host": netloc}, {"sni_hostname": host}
 
 
 def webhook_id(message, lead) -> str:

@@ -236,3 +236,18 @@ def test_the_readme_postfix_recipe_signs_what_the_endpoint_accepts(
         headers={"Webhook-Signature": f"t={t},v1={v1}"},
     )
     assert response.status_code == 200, response.content
+
+
+def test_a_soft_bounce_is_recognised_but_leaves_the_address_deliverable(
+    client, lead, sent, django_capture_on_commit_callbacks
+):
+    raw = (
+        fixture("bounce.eml", answering=sent.provider_message_id)
+        .replace(b"Action: failed", b"Action: delayed")
+        .replace(b"Status: 5.1.1", b"Status: 4.2.2")
+    )
+    delivery = deliver(client, lead.workspace, raw, django_capture_on_commit_callbacks)
+    assert delivery.state == "ignored" and not InboundMessage.objects.exists()
+    lead.refresh_from_db()
+    sent.refresh_from_db()
+    assert lead.email_undeliverable_at is None and sent.state == "sent"

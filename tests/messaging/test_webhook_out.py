@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import respx
 import time_machine
 from django.urls import reverse
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
@@ -216,3 +218,42 @@ def test_the_admin_api_connects_it_and_answers_the_signing_secret_once(
     shown = client.get(url, **api_key_headers).json()
     assert first.json()["signing_secret"] not in json.dumps(shown)
     assert client.delete(url, **api_key_headers).json()["connected"] is False
+
+
+def _resolving_to(address):
+    def getaddrinfo(host, port, *args, **kwargs):
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    return getaddrinfo
+
+
+def test_the_post_goes_to_the_address_checked_at_send_time(lead, settings, monkeypatch):
+    from integrations.models import Connection
+
+    Connection.objects.filter(workspace=lead.workspace, provider="webhook_out").update(
+        config={"url": "https://hooks.client.example/setterdesk"}
+    )
+    settings.ALLOW_PRIVATE_NETWORK_TARGETS = False
+    monkeypatch.setattr(socket, "getaddrinfo", _resolving_to("93.184.216.34"))
+    with respx.mock(assert_all_called=True) as http:
+        route = http.post("https://93.184.216.34/setterdesk").respond(202)
+        message = queued(lead)
+        assert send_message(message.pk) == State.SENT
+    request = route.calls.last.request
+    assert request.headers["Host"] == "hooks.client.example"
+    assert request.extensions["sni_hostname"] == "hooks.client.example"
+
+
+def test_a_url_whose_name_turns_private_is_refused_at_send_time(lead, settings, monkeypatch):
+    from integrations.models import Connection
+
+    Connection.objects.filter(workspace=lead.workspace, provider="webhook_out").update(
+        config={"url": "https://hooks.client.example/setterdesk"}
+    )
+    settings.ALLOW_PRIVATE_NETWORK_TARGETS = False
+    monkeypatch.setattr(socket, "getaddrinfo", _resolving_to("169.254.169.254"))
+    message = queued(lead)
+    with respx.mock(assert_all_mocked=True, assert_all_called=False):
+        assert send_message(message.pk) == State.FAILED
+    message.refresh_from_db()
+    assert "private, loopback or link-local" in message.error
