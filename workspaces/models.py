@@ -129,7 +129,20 @@ class Lead(models.Model):
 
     def save(self, *args, **kwargs):
         self.email = (self.email or "").strip().lower()
+        if self.email_undeliverable_at and self.email != getattr(self, "_loaded_email", self.email):
+            # A new address has not bounced: mail may go to it again.
+            self.email_undeliverable_at = None
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "email_undeliverable_at"}
         super().save(*args, **kwargs)
+        self._loaded_email = self.email
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        lead = super().from_db(db, field_names, values)
+        if "email" in lead.__dict__:  # not when the query deferred it
+            lead._loaded_email = lead.email
+        return lead
 
     @property
     def display_name(self) -> str:

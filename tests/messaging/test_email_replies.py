@@ -251,3 +251,30 @@ def test_a_soft_bounce_is_recognised_but_leaves_the_address_deliverable(
     lead.refresh_from_db()
     sent.refresh_from_db()
     assert lead.email_undeliverable_at is None and sent.state == "sent"
+
+
+def test_a_new_address_for_a_bounced_lead_can_be_mailed_again(
+    client, lead, sent, smtp_server, django_capture_on_commit_callbacks
+):
+    from rest_framework.test import APIClient
+    from rest_framework_api_key.models import APIKey
+
+    raw = fixture("bounce.eml", answering=sent.provider_message_id)
+    deliver(client, lead.workspace, raw, django_capture_on_commit_callbacks)
+    _, key = APIKey.objects.create_key(name="crm")
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    lead.refresh_from_db()
+    lead.phone = "+13125550142"
+    lead.save(update_fields=["phone"])
+    answer = api.post(
+        f"/api/workspaces/{lead.workspace.public_id}/leads",
+        {"phone": "+13125550142", "email": "Jordan.Lee@New.example"},
+        format="json",
+    )
+    assert answer.status_code == 200, answer.content
+    lead.refresh_from_db()
+    assert (lead.email, lead.email_undeliverable_at) == ("jordan.lee@new.example", None)
+    again = services.queue_message(lead=lead, channel="email", body="Still there?")
+    assert send_message(again.pk) == OutboundMessage.State.SENT
+    assert smtp_server.received[-1][1] == ["jordan.lee@new.example"]
