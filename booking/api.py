@@ -22,6 +22,7 @@ from rest_framework_api_key.models import APIKey
 
 from booking import offers
 from booking.inbound import receive_message
+from booking.message_log import lead_messages
 from booking.models import Appointment
 from booking.serializers import (
     AppointmentFilterSerializer,
@@ -33,6 +34,7 @@ from booking.serializers import (
     OfferInputSerializer,
     OfferSerializer,
 )
+from followups import channels
 from followups.errors import ProviderError, ProviderNotConnected
 from workspaces.access import MEMBERS, SETTERS, roles_in
 from workspaces.api.auth import ApiKeyAuthentication
@@ -102,8 +104,14 @@ class LeadsView(WorkspaceAPIView):
 
 
 class LeadMessagesView(WorkspaceAPIView):
-    """POST: an inbound reply from the lead. A repeated provider_message_id is stored once
-    (201 the first time, 200 with the stored message after)."""
+    """GET: the lead's messages both ways, newest first (paginated). POST: an inbound reply from
+    the lead. A repeated provider_message_id is stored once (201 the first time, 200 with the
+    stored message after)."""
+
+    def get(self, request, workspace_id, lead_id):
+        paginator = PageSizePagination()
+        page = paginator.paginate_queryset(lead_messages(self.lead()), request, view=self)
+        return paginator.get_paginated_response(page)
 
     def post(self, request, workspace_id, lead_id):
         data = _valid(MessageInputSerializer, request.data)
@@ -127,6 +135,9 @@ class LeadOffersView(WorkspaceAPIView):
     def post(self, request, workspace_id, lead_id):
         data = _valid(OfferInputSerializer, request.data)
         lead = self.lead()
+        unreachable = channels.refusal(lead.workspace) if data["send"] else ""
+        if unreachable:
+            return Response({"detail": unreachable}, status=status.HTTP_409_CONFLICT)
         try:
             offer = offers.offer_times(lead=lead, count=data["count"])
         except offers.OfferError as exc:

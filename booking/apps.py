@@ -3,3 +3,12 @@ from django.apps import AppConfig
 
 class BookingConfig(AppConfig):
     name = "booking"
+
+    def ready(self):
+        # Channels below booking (the e-mail channel) hand replies on through followups.
+        from followups.channels import set_reply_lookup, set_reply_receiver
+
+        from .inbound import last_reply, receive_message
+
+        set_reply_receiver(receive_message)
+        set_reply_lookup(last_reply)

@@ -57,6 +57,16 @@ def receive_message(
         return existing, False
 
 
+def last_reply(lead: Lead) -> tuple[str, str] | None:
+    """The lead's latest reply as (provider, provider_message_id), for threading an answer."""
+    return (
+        InboundMessage.objects.filter(lead_id=lead.pk)
+        .order_by("-received_at", "-id")
+        .values_list("provider", "provider_message_id")
+        .first()
+    )
+
+
 def asks_to_stop(body: str) -> bool:
     """The lead's own words (quoted history aside) are a STOP: it is opted out for good."""
     return reply_words.OPT_OUT.match(own_text(body)) is not None

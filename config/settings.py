@@ -57,6 +57,11 @@ CALENDLY_OAUTH_CLIENT_ID = env("CALENDLY_OAUTH_CLIENT_ID")
 CALENDLY_OAUTH_CLIENT_SECRET = env("CALENDLY_OAUTH_CLIENT_SECRET")
 CALENDLY_WEBHOOK_SIGNING_KEY = env("CALENDLY_WEBHOOK_SIGNING_KEY")
 GHL_API_BASE = env("GHL_API_BASE", "https://services.leadconnectorhq.com").rstrip("/")
+# Messaging (README "Messaging"). SMTP hosts and outbound-webhook URLs that resolve to a loopback,
+# private or link-local address are refused unless this is on (local development and tests).
+ALLOW_PRIVATE_NETWORK_TARGETS = env_bool("ALLOW_PRIVATE_NETWORK_TARGETS", DEBUG)
+# Tests only: with no connected channel, record messages as sent instead of ``not_sent``.
+MESSAGING_RECORD_ONLY = env_bool("MESSAGING_RECORD_ONLY", False)
 GHL_WEBHOOK_PUBLIC_KEY = env(
     "GHL_WEBHOOK_PUBLIC_KEY",
     "MCowBQYDK2VwAyEAi2HR1srL4o18O8BRa7gVJY7G7bupbN3H9AwJrHCDiOg=",

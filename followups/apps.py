@@ -16,3 +16,13 @@ class FollowupsConfig(AppConfig):
         post_save.connect(
             workspace_saved, sender=Workspace, dispatch_uid="followups.default_sequences"
         )
+        _install_channel_check()
+
+
+def _install_channel_check() -> None:
+    # workspaces knows no channel: it asks this registry which ones are connected.
+    from workspaces import messaging
+
+    from .channels import is_connected
+
+    messaging.set_connection_check(is_connected)

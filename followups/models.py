@@ -269,6 +269,7 @@ class OutboundMessage(models.Model):
         QUEUED = "queued", "Queued"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
+        NOT_SENT = "not_sent", "Not sent"  # no channel could reach the lead
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="outbound_messages")
@@ -282,6 +283,8 @@ class OutboundMessage(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     # Set by the one run of send_message that claimed the row (a conditional UPDATE).
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # A channel with its own retry schedule (the outbound webhook): not before this time.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     dedupe_key = models.CharField(max_length=200, blank=True)
     enrollment = models.ForeignKey(
         Enrollment, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"

@@ -8,6 +8,7 @@ runs for the same message only one sends. The outcome is then settled:
   address for it, the provider refused it, or the provider may have sent it
   (``ProviderUnavailable(outcome_unknown=True)``): that one is never sent again blindly, since
   the lead would get it twice;
+- not sent: no channel can reach the workspace's leads (``channels.NOT_CONNECTED``);
 - still queued: a transient provider error. The claim is released and the beat's sweep sends it
   again a minute later, up to ``MAX_ATTEMPTS``.
 
@@ -21,7 +22,8 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
-from django.db.models import F
+from django.conf import settings
+from django.db.models import F, Q
 from django.utils import timezone
 
 from followups import channels
@@ -53,11 +55,14 @@ def send_message(message_id: int) -> str | None:
     return send(message_id)
 
 
-def enqueue(message_id: int) -> None:
+def enqueue(message_id: int, *, countdown: float | None = None) -> None:
     """Hand the message to a worker. A broker error is logged: the row stays queued and the
     beat's sweep enqueues it again."""
     try:
-        send_message.delay(message_id)
+        if countdown:
+            send_message.apply_async((message_id,), countdown=countdown)
+        else:
+            send_message.delay(message_id)
     except Exception:
         logger.exception("could not enqueue send_message(%s); the sweep will retry", message_id)
 
@@ -74,20 +79,27 @@ def send(message_id: int) -> str | None:
     message = OutboundMessage.objects.select_related("lead__workspace", "enrollment").get(
         pk=message_id
     )
-    refusal = _refusal(message)
+    channel = channels.channel_for(message.lead.workspace)
+    if channel is None:
+        return _fail(message, channels.NOT_CONNECTED, state=State.NOT_SENT)
+    kind = _kind_for(message, channel)
+    refusal = _refusal(message, kind)
     if refusal:
         return _fail(message, refusal)
-    channel = channels.channel_for(message.lead.workspace)
     try:
         sent = channel.send(
-            lead=message.lead, kind=message.channel, body=message.body, subject=message.subject
+            lead=message.lead,
+            kind=kind,
+            body=message.body,
+            subject=message.subject,
+            message=message,
         )
     except ProviderUnavailable as exc:
         if exc.outcome_unknown:
             return _fail(message, UNKNOWN_OUTCOME, via=channel.name)
-        return _retry_later(message, exc)
+        return _retry_later(message, exc, channel)
     except ProviderRateLimited as exc:
-        return _retry_later(message, exc)
+        return _retry_later(message, exc, channel)
     except ProviderError as exc:
         return _fail(message, exc.safe_message, via=channel.name)
     except Exception:
@@ -96,6 +108,7 @@ def send(message_id: int) -> str | None:
         return _fail(message, INTERRUPTED, via=channel.name)
     OutboundMessage.objects.filter(pk=message.pk, state=State.QUEUED).update(
         state=State.SENT,
+        channel=kind,
         sent_at=timezone.now(),
         sent_via=channel.name,
         provider_message_id=(getattr(sent, "provider_message_id", "") or "")[:255],
@@ -115,6 +128,7 @@ def sweep(*, now=None) -> int:
         OutboundMessage.objects.filter(
             state=State.QUEUED, claimed_at__isnull=True, created_at__lt=now - REQUEUE_AFTER
         )
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         .order_by("created_at", "id")
         .values_list("pk", flat=True)[:SWEEP_LIMIT]
     )
@@ -134,17 +148,27 @@ def fail_queued(*, lead: Lead, reason: str) -> int:
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _refusal(message: OutboundMessage) -> str:
+def _kind_for(message: OutboundMessage, channel) -> str:
+    """An SMS step goes by e-mail through a channel that can't send SMS (the e-mail channel)."""
+    kinds = channels.kinds_of(channel)
+    if message.channel in kinds or not kinds:
+        return message.channel
+    return "email" if "email" in kinds else kinds[0]
+
+
+def _refusal(message: OutboundMessage, kind: str) -> str:
     lead = message.lead
     if lead.status == Lead.Status.OPTED_OUT:
         return "The lead opted out: nothing is sent to it."
     enrollment = message.enrollment
     if enrollment is not None and not _still_sending(enrollment):
         return STOPPED.format(reason=enrollment.get_end_reason_display().lower())
-    if message.channel == "sms" and not lead.phone:
+    if kind == "sms" and not lead.phone:
         return "This lead has no phone number for an SMS."
-    if message.channel == "email" and not lead.email:
+    if kind == "email" and not lead.email:
         return "This lead has no e-mail address."
+    if kind == "email" and lead.email_undeliverable_at is not None:
+        return "The lead's e-mail address bounced: nothing more is e-mailed to it."
     return ""
 
 
@@ -158,18 +182,33 @@ def _still_sending(enrollment: Enrollment) -> bool:
     )
 
 
-def _fail(message: OutboundMessage, reason: str, *, via: str = "") -> str:
-    changes = {"state": State.FAILED, "error": reason}
+def _fail(message: OutboundMessage, reason: str, *, via: str = "", state=State.FAILED) -> str:
+    changes = {"state": state, "error": reason}
     if via:
         changes["sent_via"] = via
     OutboundMessage.objects.filter(pk=message.pk, state=State.QUEUED).update(**changes)
-    return State.FAILED
+    return state
 
 
-def _retry_later(message: OutboundMessage, exc: ProviderError) -> str:
-    if message.attempts >= MAX_ATTEMPTS:
-        return _fail(message, f"{exc.safe_message} (gave up after {message.attempts} tries)")
+def _retry_later(message: OutboundMessage, exc: ProviderError, channel) -> str:
+    """Release the claim for another try: at the channel's own schedule when it has one (the
+    first retry enqueued with its countdown, the later ones found by the sweep), else the
+    sweep's next pass, up to MAX_ATTEMPTS."""
+    schedule = tuple(getattr(channel, "retry_schedule", ()) or ())
+    limit = len(schedule) + 1 if schedule else MAX_ATTEMPTS
+    if message.attempts >= limit:
+        return _fail(
+            message,
+            f"{exc.safe_message} (gave up after {message.attempts} tries)",
+            via=channel.name,
+        )
+    delay = schedule[message.attempts - 1] if schedule else None
+    next_at = timezone.now() + timedelta(seconds=delay) if delay is not None else None
     OutboundMessage.objects.filter(pk=message.pk, state=State.QUEUED).update(
-        claimed_at=None, error=exc.safe_message
+        claimed_at=None, error=exc.safe_message, next_attempt_at=next_at
     )
+    # Eager Celery (tests) would run a countdown at once: there the sweep brings it back.
+    eager = getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)
+    if delay is not None and delay <= REQUEUE_AFTER.total_seconds() and not eager:
+        enqueue(message.pk, countdown=delay)
     return State.QUEUED

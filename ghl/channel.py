@@ -30,7 +30,7 @@ class GhlChannel:
     def __init__(self, workspace):
         self.workspace = workspace
 
-    def send(self, *, lead, kind: str, body: str, subject: str = "") -> Sent:
+    def send(self, *, lead, kind: str, body: str, subject: str = "", message=None) -> Sent:
         message_type = KINDS.get((kind or "").lower())
         if message_type is None:
             raise ProviderBadRequest(f"GoHighLevel cannot send a “{kind}” message.")

@@ -67,7 +67,7 @@ class WorkspaceIntegration(APIView):
         if not form.is_valid():
             return Response(_form_errors(form), status=http.HTTP_400_BAD_REQUEST)
         try:
-            provider_actions.connect_provider(
+            revealed = provider_actions.connect_provider(
                 spec=spec,
                 workspace=workspace,
                 data=form.cleaned_data,
@@ -77,7 +77,9 @@ class WorkspaceIntegration(APIView):
         except ProviderError as exc:
             code = http.HTTP_400_BAD_REQUEST if exc.permanent else http.HTTP_503_SERVICE_UNAVAILABLE
             return Response(_errors(exc, form.fields), status=code)
-        return Response(self._status(spec, workspace))
+        # A secret made by this call (the e-mail channel's inbound_secret...) is answered once.
+        once = revealed if isinstance(revealed, dict) else {}
+        return Response({**self._status(spec, workspace), **once})
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT})
     def delete(self, request, workspace_id, provider):

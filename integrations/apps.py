@@ -7,3 +7,8 @@ class IntegrationsConfig(AppConfig):
 
     def ready(self):
         from integrations import checks  # noqa: F401  (registers the key check)
+        from integrations.email.registration import register as register_email
+        from integrations.webhook_out.registration import register as register_webhook_out
+
+        register_email()
+        register_webhook_out()

@@ -45,9 +45,11 @@ class Card:
         return bool(self.connection and self.connection.status != Connection.Status.DISCONNECTED)
 
 
-def build_cards(*, request, workspace: Workspace, forms: dict[str, Any]) -> list[Card]:
+def build_cards(
+    *, request, workspace: Workspace, forms: dict[str, Any], revealed: dict | None = None
+) -> list[Card]:
     """One card per registered provider, rendered from its own template; ``forms`` holds a
-    bound form with errors to show again."""
+    bound form with errors to show again, ``revealed`` a secret to show this once, by provider."""
     stored = selectors.connections_by_provider(workspace=workspace)
     cards = []
     for spec in all_specs():
@@ -58,6 +60,7 @@ def build_cards(*, request, workspace: Workspace, forms: dict[str, Any]) -> list
         extra = {}
         if spec.card_context:
             extra = spec.card_context(workspace=workspace, connection=connection) or {}
+        extra = {**extra, "revealed": (revealed or {}).get(spec.name) or {}}
         card = Card(
             spec=spec,
             template=spec.card_template or DEFAULT_CARD,

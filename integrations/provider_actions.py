@@ -28,13 +28,14 @@ def connect_provider(
     actor=None,
     actor_label: str = "",
     api: bool = False,
-) -> None:
-    """Hand cleaned form data to the provider's connect hook (which verifies and stores).
+) -> Any:
+    """Hand cleaned form data to the provider's connect hook (which verifies and stores) and
+    return what it returned: a dict of values shown once (a new secret) for some providers.
     Raises InvalidSetting / ProviderError with a safe message."""
     hook = (spec.api_connect or spec.connect) if api else spec.connect
     if hook is None:
         raise InvalidSetting(f"{spec.label} cannot be connected from here.")
-    hook(workspace=workspace, data=data, actor=actor, actor_label=actor_label)
+    return hook(workspace=workspace, data=data, actor=actor, actor_label=actor_label)
 
 
 @dataclass(frozen=True)

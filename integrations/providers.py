@@ -130,6 +130,13 @@ class ProviderSpec:
     status: Callable[[Workspace], dict] | None = None
     # A URL name taking ``workspace_id``: the card shows PUBLIC_BASE_URL + that path.
     webhook_url_name: str = ""
+    # False for a messaging-only connection (the e-mail and outbound-webhook channels): it has a
+    # card and the admin API, but can't be chosen as the booking provider.
+    books: bool = True
+    # Names of secrets the connect hook answers once (the card and the API show them that once).
+    shown_once: tuple[str, ...] = ()
+    # ``rotate_secret(*, workspace, actor=None) -> dict`` of the new secrets, shown once.
+    rotate_secret: Callable[..., dict] | None = None
 
 
 _registry: dict[str, ProviderSpec] = {}
@@ -165,7 +172,7 @@ def all_specs() -> list[ProviderSpec]:
 
 def connected_specs(workspace: Workspace) -> list[ProviderSpec]:
     """The registered providers this workspace could book with right now."""
-    return [spec for spec in all_specs() if spec.is_connected(workspace)]
+    return [spec for spec in all_specs() if spec.books and spec.is_connected(workspace)]
 
 
 def webhook_url(spec: ProviderSpec, workspace: Workspace) -> str:

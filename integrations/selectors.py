@@ -101,7 +101,11 @@ def audit_log(*, workspace: Workspace, limit: int = 30) -> list[AuditEvent]:
     """This workspace's integration-related changes, newest first."""
     from django.db.models import Q
 
-    match = Q(changes__has_key="booking_provider") | Q(changes__has_key="auto_book_enabled")
+    match = (
+        Q(changes__has_key="booking_provider")
+        | Q(changes__has_key="auto_book_enabled")
+        | Q(changes__has_key="messaging_channel")
+    )
     for prefix in AUDIT_PREFIXES:
         match |= Q(action__startswith=prefix)
     return list(

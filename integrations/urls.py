@@ -1,6 +1,8 @@
 from django.urls import path
 
 from integrations import api, views
+from integrations.email import views as email_views
+from integrations.email.unsubscribe import unsubscribe_view
 
 W = "w/<uuid:workspace_id>/integrations/"
 
@@ -17,6 +19,14 @@ urlpatterns = [
     path(f"{W}<slug:provider>/connect/", views.connect, name="integrations_connect"),
     path(f"{W}<slug:provider>/disconnect/", views.disconnect, name="integrations_disconnect"),
     path(f"{W}<slug:provider>/check/", views.check, name="integrations_check"),
+    path(
+        f"{W}<slug:provider>/rotate-secret/",
+        views.rotate_secret,
+        name="integrations_rotate_secret",
+    ),
+    path(f"{W}messaging-channel/", views.messaging_channel, name="integrations_messaging_channel"),
+    path("webhooks/email/<uuid:workspace_id>/", email_views.inbound, name="email_inbound"),
+    path("u/<str:token>/", unsubscribe_view, name="email_unsubscribe"),
     path(
         "api/admin/workspaces/<uuid:workspace_id>/integrations/<slug:provider>",
         api.WorkspaceIntegration.as_view(),

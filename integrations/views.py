@@ -11,10 +11,16 @@ from django.views.decorators.http import require_POST
 from followups.errors import InvalidSetting, ProviderError
 from integrations import booking_settings, inbox, provider_actions, selectors
 from integrations.forms import AutoBookForm, BookingProviderForm
+from integrations.messaging_settings import (
+    MessagingChannelForm,
+    channel_choices,
+    messaging_context,
+)
 from integrations.models import WebhookDelivery
 from integrations.presenters import audit_rows, build_cards, delivery_rows
 from integrations.providers import connected_specs, find_spec
 from workspaces.access import ADMINS, workspace_view
+from workspaces.messaging import ChannelNotConnected, choose_messaging_channel
 
 TAB = "integrations/tab.html"
 
@@ -33,14 +39,18 @@ def connect(request, provider):
     form = spec.settings_form(request.POST)
     if form.is_valid():
         try:
-            provider_actions.connect_provider(
+            result = provider_actions.connect_provider(
                 spec=spec, workspace=request.workspace, data=form.cleaned_data, actor=request.user
             )
         except ProviderError as exc:
             form.add_error(provider_actions.error_field(exc, form.fields), exc.safe_message)
         else:
             messages.success(request, f"{spec.label} is connected.")
-            return _back(request)
+            once = _shown_once(spec, result)
+            if not once:
+                return _back(request)
+            # Rendered, not redirected: the new secret is on this page only, never stored.
+            return render(request, TAB, _context(request, revealed={spec.name: once}))
     return render(request, TAB, _context(request, forms={spec.name: form}))
 
 
@@ -149,7 +159,49 @@ def deliveries(request):
     return render(request, "integrations/_deliveries.html", _deliveries_context(request))
 
 
+@workspace_view(roles=ADMINS)
+@require_POST
+def rotate_secret(request, provider):
+    spec = _spec(provider)
+    rotate = spec.rotate_secret
+    if rotate is None:
+        raise Http404("This provider has no secret to rotate.")
+    try:
+        once = rotate(workspace=request.workspace, actor=request.user)
+    except ProviderError as exc:
+        messages.error(request, exc.safe_message)
+        return _back(request)
+    messages.success(request, f"{spec.label}: a new secret is made; the old one no longer works.")
+    return render(request, TAB, _context(request, revealed={spec.name: once}))
+
+
+@workspace_view(roles=ADMINS)
+@require_POST
+def messaging_channel(request):
+    workspace = request.workspace
+    form = MessagingChannelForm(request.POST, choices=channel_choices(workspace))
+    if form.is_valid():
+        try:
+            changed = choose_messaging_channel(
+                workspace=workspace, channel=form.cleaned_data["channel"], actor=request.user
+            )
+        except ChannelNotConnected as exc:
+            form.add_error("messaging_channel", exc.reason)
+        else:
+            if changed:
+                messages.success(request, "The messaging channel is saved.")
+            return _back(request)
+    return render(request, TAB, _context(request, channel_form=form))
+
+
 # Helpers
+
+
+def _shown_once(spec, result) -> dict:
+    names = spec.shown_once
+    if not isinstance(result, dict):
+        return {}
+    return {name: result[name] for name in names if result.get(name)}
 
 
 def _spec(provider: str):
@@ -170,11 +222,21 @@ def _back(request, anchor: str = ""):
     return response
 
 
-def _context(request, *, forms=None, provider_form=None, auto_book_form=None) -> dict:
+def _context(
+    request,
+    *,
+    forms=None,
+    provider_form=None,
+    auto_book_form=None,
+    revealed=None,
+    channel_form=None,
+) -> dict:
     workspace = request.workspace
+    cards = build_cards(request=request, workspace=workspace, forms=forms or {}, revealed=revealed)
     return {
-        "cards": build_cards(request=request, workspace=workspace, forms=forms or {}),
+        "cards": cards,
         **_booking_context(request, provider_form=provider_form, auto_book_form=auto_book_form),
+        **messaging_context(workspace, form=channel_form),
         **_deliveries_context(request),
         "audit_rows": audit_rows(selectors.audit_log(workspace=workspace)),
     }

@@ -16,6 +16,11 @@ from workspaces.validators import (
 
 
 class Workspace(models.Model):
+    class MessagingChannel(models.TextChoices):
+        GHL = "ghl", "GoHighLevel"
+        EMAIL = "email", "E-mail (SMTP)"
+        WEBHOOK_OUT = "webhook_out", "Outbound webhook"
+
     class UnmatchedPolicy(models.TextChoices):
         CREATE_LEAD = "create_lead", "Create a new lead"
         KEEP_UNMATCHED = "keep_unmatched", "Keep the delivery as unmatched"
@@ -29,6 +34,10 @@ class Workspace(models.Model):
         max_length=20, choices=provider_choices.choices, default="ghl"
     )
     auto_book_enabled = models.BooleanField(default=False)
+    # The channel messages to leads go through; null: the first connected one (followups.channels).
+    messaging_channel = models.CharField(
+        max_length=20, choices=MessagingChannel.choices, null=True, blank=True
+    )
     is_active = models.BooleanField(default=True)
     unmatched_bookings = models.CharField(
         max_length=20, choices=UnmatchedPolicy.choices, default=UnmatchedPolicy.CREATE_LEAD
@@ -93,6 +102,8 @@ class Lead(models.Model):
     timezone = models.CharField(max_length=64, blank=True, validators=[validate_timezone])
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
     source = models.CharField(max_length=30, default="manual")
+    # When mail to ``email`` bounced for good (a hard bounce): nothing more is e-mailed to it.
+    email_undeliverable_at = models.DateTimeField(null=True, blank=True)
     # Rollup kept by booking.lifecycle only: the start of the latest live appointment.
     booked_slot = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -121,7 +132,20 @@ class Lead(models.Model):
 
     def save(self, *args, **kwargs):
         self.email = (self.email or "").strip().lower()
+        if self.email_undeliverable_at and self.email != getattr(self, "_loaded_email", self.email):
+            # A new address has not bounced: mail may go to it again.
+            self.email_undeliverable_at = None
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "email_undeliverable_at"}
         super().save(*args, **kwargs)
+        self._loaded_email = self.email
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        lead = super().from_db(db, field_names, values)
+        if "email" in lead.__dict__:  # not when the query deferred it
+            lead._loaded_email = lead.email
+        return lead
 
     @property
     def display_name(self) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
-from workspaces import audit, invitations
+from workspaces import audit, invitations, messaging
 from workspaces.models import Membership, Workspace
 from workspaces.users import get_or_create_user
 from workspaces.validators import account_email
@@ -19,7 +19,15 @@ Role = Membership.Role
 
 # The member lists of a payload, by key, and the role each one sets.
 ROLE_LISTS = {"admins": Role.ADMIN, "setters": Role.SETTER, "inbox_managers": Role.INBOX_MANAGER}
-SETTINGS = ("name", "external_id", "timezone", "booking_provider", "auto_book_enabled", "is_active")
+SETTINGS = (
+    "name",
+    "external_id",
+    "timezone",
+    "booking_provider",
+    "messaging_channel",
+    "auto_book_enabled",
+    "is_active",
+)
 
 
 class ExternalIdTaken(Exception):
@@ -119,11 +127,13 @@ def _claim(data: Mapping) -> tuple[Workspace, bool]:
     """The workspace this payload is about, locked, and whether it was just created."""
     fields = {field: data[field] for field in SETTINGS if field in data}
     external_id = data.get("external_id")
-    if external_id is None:
-        return Workspace.objects.create(**fields), True
-    existing = _lock_by_external_id(external_id)
+    existing = _lock_by_external_id(external_id) if external_id is not None else None
     if existing is not None:
         return existing, False
+    # A new workspace has no connection yet, so no channel can be chosen for it.
+    _check_channel(None, fields.get("messaging_channel"))
+    if external_id is None:
+        return Workspace.objects.create(**fields), True
     try:
         with transaction.atomic():
             return Workspace.objects.create(**fields), True
@@ -148,6 +158,8 @@ def _apply_settings(workspace: Workspace, data: Mapping, actor_label: str) -> No
     }
     if not changes:
         return
+    if "messaging_channel" in changes:
+        _check_channel(workspace, data["messaging_channel"])
     for field, (_, new) in changes.items():
         setattr(workspace, field, new)
     try:
@@ -159,6 +171,12 @@ def _apply_settings(workspace: Workspace, data: Mapping, actor_label: str) -> No
         "workspace_deactivated" if changes == {"is_active": [True, False]} else "workspace_updated"
     )
     audit.record(workspace=workspace, action=action, actor_label=actor_label, changes=changes)
+
+
+def _check_channel(workspace: Workspace | None, channel: str | None) -> None:
+    reason = messaging.refusal(workspace, channel)
+    if reason:
+        raise messaging.ChannelNotConnected(reason)
 
 
 def _apply_member_lists(workspace: Workspace, data: Mapping, actor_label: str) -> None:

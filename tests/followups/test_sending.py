@@ -37,7 +37,7 @@ class FakeChannel:
     def __init__(self, workspace):
         self.workspace = workspace
 
-    def send(self, *, lead, kind, body, subject=""):
+    def send(self, *, lead, kind, body, subject="", message=None):
         FakeChannel.calls.append({"lead": lead.pk, "kind": kind, "body": body})
         outcome = FakeChannel.outcomes.pop(0) if FakeChannel.outcomes else None
         if isinstance(outcome, Exception):
@@ -62,7 +62,10 @@ def state_of(message):
     return message.state
 
 
-def test_a_message_is_sent_after_commit_not_before(lead, django_capture_on_commit_callbacks):
+def test_a_message_is_sent_after_commit_not_before(
+    lead, django_capture_on_commit_callbacks, settings
+):
+    settings.MESSAGING_RECORD_ONLY = True  # the tests-only channel
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         message = queued(lead)
         assert state_of(message) == State.QUEUED  # the transaction is still open
@@ -80,12 +83,24 @@ def test_an_available_registered_channel_sends_it(lead, fake_channel):
     assert fake_channel.calls == [{"lead": lead.pk, "kind": "sms", "body": message.body}]
 
 
-def test_without_an_available_channel_the_record_only_one_is_used(lead, fake_channel):
+def test_without_an_available_channel_the_record_only_one_is_used_in_tests(
+    lead, fake_channel, settings
+):
+    settings.MESSAGING_RECORD_ONLY = True
     fake_channel.available = False
     message = queued(lead)
     send_message(message.pk)
     message.refresh_from_db()
     assert message.sent_via == "record_only" and fake_channel.calls == []
+
+
+def test_without_an_available_channel_a_message_is_not_sent_with_the_reason(lead, fake_channel):
+    fake_channel.available = False
+    message = queued(lead)
+    assert send_message(message.pk) == State.NOT_SENT
+    message.refresh_from_db()
+    assert (message.state, message.error) == ("not_sent", "no messaging channel is connected")
+    assert message.sent_at is None and fake_channel.calls == []
 
 
 def test_a_second_run_for_the_same_message_sends_nothing(lead, fake_channel):
@@ -154,7 +169,7 @@ def test_a_transient_error_that_never_clears_fails_after_the_last_try(lead, fake
 
 
 def test_a_broker_error_is_logged_and_the_beat_sends_it_a_minute_later(
-    lead, clock, monkeypatch, caplog, django_capture_on_commit_callbacks
+    lead, clock, monkeypatch, caplog, django_capture_on_commit_callbacks, fake_channel
 ):
     def broker_down(*args, **kwargs):
         raise ConnectionError("redis is down")

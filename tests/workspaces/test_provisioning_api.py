@@ -43,6 +43,7 @@ def test_create_returns_the_workspace_with_members_and_webhook_urls(api, setting
         "name": "Acme Dental",
         "timezone": "America/Chicago",
         "booking_provider": "calendly",
+        "messaging_channel": None,
         "auto_book_enabled": True,
         "is_active": True,
         "members": {

@@ -15,6 +15,7 @@ from workspaces.api.fields import (
     StrictCharField,
     TimezoneField,
 )
+from workspaces.models import Workspace
 
 MEMBER_HELP = (
     "The complete list of e-mail addresses holding this role. People not in it lose the role in "
@@ -61,6 +62,12 @@ class WorkspaceWriteFields(StrictSerializer):
     )
     timezone = TimezoneField()
     booking_provider = ProviderChoiceField(required=False)
+    messaging_channel = serializers.ChoiceField(
+        choices=Workspace.MessagingChannel.choices,
+        required=False,
+        allow_null=True,
+        help_text="Where messages to leads go: a connected channel, or null for none chosen.",
+    )
     auto_book_enabled = StrictBooleanField(required=False)
     admins = EmailListField(required=False, help_text=MEMBER_HELP)
     setters = EmailListField(required=False, help_text=MEMBER_HELP)
@@ -113,6 +120,9 @@ class WorkspaceSerializer(serializers.Serializer):
     name = serializers.CharField()
     timezone = serializers.CharField()
     booking_provider = ProviderChoiceField()
+    messaging_channel = serializers.ChoiceField(
+        choices=Workspace.MessagingChannel.choices, allow_null=True
+    )
     auto_book_enabled = serializers.BooleanField()
     is_active = serializers.BooleanField()
     members = MembersSerializer(source="*")

@@ -22,6 +22,7 @@ from workspaces.api.serializers import (
     WorkspaceSerializer,
     WorkspaceUpdateSerializer,
 )
+from workspaces.messaging import ChannelNotConnected
 
 _ERRORS = {
     400: OpenApiResponse(OpenApiTypes.OBJECT, description="Invalid input: messages per field."),
@@ -82,9 +83,12 @@ class WorkspaceCollectionView(mixins.ListModelMixin, AdminApiView):
     )
     def post(self, request):
         payload = _validated(WorkspaceCreateSerializer, request.data)
-        workspace, created = provisioning.provision_workspace(
-            data=payload, actor_label=actor_label(request)
-        )
+        try:
+            workspace, created = provisioning.provision_workspace(
+                data=payload, actor_label=actor_label(request)
+            )
+        except ChannelNotConnected as exc:
+            raise ValidationError({"messaging_channel": [exc.reason]}) from None
         return _workspace_response(workspace, status.HTTP_201_CREATED if created else 200)
 
 
@@ -115,6 +119,8 @@ class WorkspaceDetailView(AdminApiView):
             workspace = provisioning.update_workspace(
                 workspace=workspace, data=payload, actor_label=actor_label(request)
             )
+        except ChannelNotConnected as exc:
+            raise ValidationError({"messaging_channel": [exc.reason]}) from None
         except provisioning.ExternalIdTaken:
             raise ValidationError(
                 {"external_id": ["Another workspace already has this external_id."]}
