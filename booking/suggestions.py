@@ -93,9 +93,9 @@ def book_suggestion(*, task: Task, user) -> BookingAttempt:
         raise BookingRefused("The offered time this task names no longer exists: make an offer.")
     if not task.is_open:
         done = BookingAttempt.objects.filter(lead_id=task.lead_id, slot=slot).first()
-        if done is None:
+        if done is None or done.state == BookingAttempt.State.FAILED:
             raise BookingRefused("This task is already done: nothing was booked from it.")
-        return done  # the click that closed it booked this time
+        return done  # the click that closed it booked (or is booking) this time
     attempt = book_offered_slot(slot=slot, user=user)
     if attempt.state == BookingAttempt.State.BOOKED:
         set_task_state(task=task, state=Task.State.DONE, user=user)
