@@ -203,12 +203,13 @@ def _manual_attempt(*, lead, slot, provider, source, user) -> tuple[BookingAttem
         return start_attempt(
             lead=lead, slot=slot, provider=provider, source=source, user=user
         ), True
-    except GateFailed as failed:
-        raise BookingRefused(failed.reason) from None
-    except IntegrityError:
+    except (GateFailed, IntegrityError) as exc:
+        # A concurrent click on the same time got there first: its attempt is this click's too.
         existing = BookingAttempt.objects.filter(lead=lead, slot=slot).first()
-        if existing is not None:
+        if existing is not None and existing.state != State.FAILED:
             return existing, False
+        if isinstance(exc, GateFailed):
+            raise BookingRefused(exc.reason) from None
         raise BookingRefused("Another booking attempt for this lead is in flight.") from None
 
 

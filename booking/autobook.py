@@ -6,7 +6,8 @@ The promise is that auto-booking never books the wrong time and never books twic
 - the reply is read by ``booking.reading.read_reply`` (a pure function) and only a high-confidence
   acceptance of exactly one offered time goes on;
 - the gates (``booking.gates``) run in order; the first that fails books nothing and opens an
-  ``auto_book_blocked`` task naming the gate and the reason;
+  ``auto_book_blocked`` task naming the gate and the reason, and the offered time the reply
+  probably meant when the reader points at one (``booking.suggestions``);
 - the booking itself is a ``booking.attempts`` attempt, whose races settle in PostgreSQL and
   whose unknown outcomes are resolved by asking the provider, never by booking again;
 - a time the lead proposed is never booked: if free, it is offered back as a one-time offer.
@@ -23,7 +24,7 @@ from django.db import IntegrityError
 from django.db.models import Q
 from django.utils import timezone
 
-from booking import attempts, offers
+from booking import attempts, offers, suggestions
 from booking.gates import (
     COUNTER,
     LEAD,
@@ -215,5 +216,6 @@ def _blocked(message: InboundMessage, failed: GateFailed) -> Result:
         gate=failed.gate,
         reason=f"{failed.reason}\n\nThe lead wrote ({message.channel}): “{excerpt}”",
         dedupe_key=f"{TASK_KIND}:message:{message.pk}",
+        suggestion=suggestions.suggestion_for(message, failed),
     )
     return Result(failed.outcome, failed.reason, gate=failed.gate)

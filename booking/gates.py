@@ -151,16 +151,24 @@ def gate_in_flight(lead: Lead, message: InboundMessage | None) -> BookingAttempt
     )
 
 
-def open_blocked_task(*, lead: Lead, gate: str, reason: str, dedupe_key: str):
-    """The setter's ``auto_book_blocked`` task for a gate that said no (once per dedupe key)."""
+def open_blocked_task(*, lead: Lead, gate: str, reason: str, dedupe_key: str, suggestion=None):
+    """The setter's ``auto_book_blocked`` task for a gate that said no (once per dedupe key).
+    With a ``booking.suggestions.Suggestion`` the task names the time the lead probably meant
+    and records it, so the setter books it with one click."""
     from followups.services import open_task
 
+    title = f"Auto-book blocked ({gate}): {GATE_TITLES[gate]}"
+    detail = f"Gate: {gate}. {reason}"
+    if suggestion is not None:
+        title = f"Auto-book blocked ({gate}): lead probably meant {suggestion.label}"
+        detail = f"{suggestion.sentence}\n\n{detail}"
     return open_task(
         lead=lead,
         kind=TASK_KIND,
-        title=f"Auto-book blocked ({gate}): {GATE_TITLES[gate]}",
-        detail=f"Gate: {gate}. {reason}",
+        title=title,
+        detail=detail,
         dedupe_key=dedupe_key,
+        suggested=suggestion.task_fields() if suggestion is not None else None,
     )
 
 

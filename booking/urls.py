@@ -27,6 +27,11 @@ urlpatterns = [
         views.lead_opt_out,
         name="lead_opt_out",
     ),
+    path(
+        "w/<uuid:workspace_id>/tasks/<int:task_id>/book",
+        views.task_book_suggestion,
+        name="task_book_suggestion",
+    ),
     # The booking API (no trailing slashes).
     path(f"{API}/leads", api.LeadsView.as_view(), name="api_leads"),
     path(

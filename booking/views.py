@@ -13,6 +13,7 @@ from booking.attempts import BookingRefused, book_offered_slot
 from booking.forms import TaskForm
 from booking.models import Appointment, BookingAttempt, OfferedSlot
 from booking.selectors import appointments_for, appointments_of_lead
+from booking.suggestions import book_suggestion
 from followups import services as followups
 from followups.errors import ProviderError
 from followups.models import Task
@@ -148,6 +149,28 @@ def lead_book_slot(request, lead_id, slot_id):
         level, text = _attempt_message(attempt, zoneinfo.ZoneInfo(slot.offer.timezone))
         messages.add_message(request, level, text)
     return redirect("lead_detail", workspace_id=request.workspace.public_id, lead_id=lead.pk)
+
+
+@require_POST
+@workspace_view(roles=SETTERS)
+def task_book_suggestion(request, task_id):
+    """The "Book Option N" button of a task naming the time a reply probably meant (the Tasks
+    page and the lead page): books it through the manual path and closes the task."""
+    task = get_object_or_404(
+        Task.objects.select_related("lead"), pk=task_id, workspace=request.workspace
+    )
+    try:
+        attempt = book_suggestion(task=task, user=request.user)
+    except BookingRefused as exc:
+        messages.error(request, exc.safe_message)
+    else:
+        level, text = _attempt_message(attempt, zoneinfo.ZoneInfo(attempt.slot.offer.timezone))
+        messages.add_message(request, level, text)
+    if request.POST.get("back") == "lead":
+        return redirect(
+            "lead_detail", workspace_id=request.workspace.public_id, lead_id=task.lead_id
+        )
+    return redirect("task_list", workspace_id=request.workspace.public_id)
 
 
 def _lead(request, lead_id) -> Lead:

@@ -237,6 +237,12 @@ class Task(models.Model):
     enrollment = models.ForeignKey(
         Enrollment, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
     )
+    # The offered time a reply probably meant when auto-booking stopped short of it, so a setter
+    # books it with one click: booking.OfferedSlot's id as a plain integer (see appointment_id),
+    # with its option number and start copied beside it for the pages.
+    suggested_slot_id = models.BigIntegerField(null=True, blank=True)
+    suggested_option = models.PositiveSmallIntegerField(null=True, blank=True)
+    suggested_start = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -259,6 +265,18 @@ class Task(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state == self.State.OPEN
+
+    @property
+    def offers_booking(self) -> bool:
+        """Open, naming an offered time still ahead: the pages show its "Book Option N" button
+        (booking re-checks everything else when it is clicked)."""
+        start = self.suggested_start
+        return (
+            self.is_open
+            and self.suggested_slot_id is not None
+            and start is not None
+            and start > timezone.now()
+        )
 
 
 class OutboundMessage(models.Model):

@@ -32,9 +32,11 @@ def open_task(
     assignee=None,
     appointment_id: int | None = None,
     enrollment: Enrollment | None = None,
+    suggested: dict | None = None,
 ) -> Task:
     """Open a setter task. With a ``dedupe_key``, a second call returns the first task (open or
-    done) and opens nothing: the unique constraint on (workspace, dedupe_key) settles races."""
+    done) and opens nothing: the unique constraint on (workspace, dedupe_key) settles races.
+    ``suggested`` holds the task's ``suggested_*`` fields (the offered time it names)."""
     if kind not in Task.Kind.values:
         raise ValueError(f"unknown task kind {kind!r}")
     fields = {
@@ -46,6 +48,7 @@ def open_task(
         "assignee": assignee,
         "appointment_id": appointment_id,
         "enrollment": enrollment,
+        **{f"suggested_{name}": value for name, value in (suggested or {}).items()},
     }
     if not dedupe_key:
         return Task.objects.create(workspace_id=lead.workspace_id, **fields)
