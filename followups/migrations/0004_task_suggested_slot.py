@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('followups', '0002_default_sequences'),
+        ('followups', '0003_outbound_not_sent'),
     ]
 
     operations = [
