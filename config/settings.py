@@ -1,7 +1,8 @@
 """Settings, all read from the environment here and nowhere else.
 
 Every variable has an embedded default fit for ``make run`` on a bare machine: SQLite, and
-tasks on a real Celery worker whose broker is a folder of files (no server to install). With ``DEBUG`` off the app refuses to start unless the secrets are provided.
+tasks on a real Celery worker whose broker is a folder of files (no server to install). With
+``DEBUG`` off the app refuses to start unless the secrets are provided.
 """
 
 import os
