@@ -34,7 +34,7 @@ define SERVE
 @trap 'kill $$worker $$sandbox 2>/dev/null; wait' EXIT INT TERM; \
 $(1) \
 $(2) $(WORKER) & worker=$$!; \
-$(2) $(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)
+$(2) DJANGO_RUNSERVER_HIDE_WARNING=true $(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)
 endef
 
 migrate: install

@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from rest_framework_api_key.models import APIKey
 
 from booking import offers
+from booking.in_flight import attempt_in_flight, refusal
 from booking.inbound import receive_message
 from booking.models import Appointment
 from booking.serializers import (
@@ -127,6 +128,8 @@ class LeadOffersView(WorkspaceAPIView):
     def post(self, request, workspace_id, lead_id):
         data = _valid(OfferInputSerializer, request.data)
         lead = self.lead()
+        if (flying := attempt_in_flight(lead)) is not None:
+            return Response({"detail": refusal(flying)}, status=status.HTTP_409_CONFLICT)
         try:
             offer = offers.offer_times(lead=lead, count=data["count"])
         except offers.OfferError as exc:
