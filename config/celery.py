@@ -6,10 +6,10 @@ from celery import Celery
 from celery.signals import beat_init, task_postrun, task_prerun
 from kombu import Queue
 
-from config import embedded_broker
+from config.embedded_broker import register as register_embedded_broker
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-embedded_broker.register()
+register_embedded_broker()
 
 app = Celery("setterdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
