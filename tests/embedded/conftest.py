@@ -7,3 +7,5 @@ from tests.booking.conftest import (  # noqa: F401
     frozen_now,
     offer,
 )
+from tests.calendly.conftest import admin_client  # noqa: E402, F401
+from tests.calendly.fixtures import calendly_receiver, calendly_sandbox, on_commit  # noqa: E402, F401
