@@ -21,19 +21,24 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
-# The embedded default: SQLite, and a real Celery worker with the beat schedule on a broker that
-# is a folder of files (var/broker), so webhooks, auto-booking, follow-ups, the sweep and the
-# reconcilers run as in production. Ctrl-C stops the web server and the worker.
+# The embedded default: SQLite, and a real Celery worker and beat on a broker that is a folder of
+# files (var/broker), so webhooks, auto-booking, follow-ups, the sweep and the reconcilers run
+# as in production. Ctrl-C stops the web server, the worker and beat.
 PORT ?= 8000
 SANDBOX_PORT ?= 8765
 export PORT
-WORKER := $(BIN)/celery -A config worker -B --loglevel WARNING --concurrency 2 \
+WORKER_LOGLEVEL ?= WARNING
+WORKER := $(BIN)/celery -A config --quiet worker --loglevel $(WORKER_LOGLEVEL) --concurrency 2 \
 	--queues default,webhooks,providers --hostname embedded@%h
+# Beat in a process of its own, not `worker -B`: a beat forked from a worker that already runs
+# threads can hang before it starts, and then no periodic job ever runs.
+BEAT := $(BIN)/celery -A config --quiet beat --loglevel $(WORKER_LOGLEVEL)
 
 define SERVE
-@trap 'kill $$worker $$sandbox 2>/dev/null; wait' EXIT INT TERM; \
+@trap 'kill $$worker $$beat $$sandbox 2>/dev/null; wait' EXIT INT TERM; \
 $(1) \
 $(2) $(WORKER) & worker=$$!; \
+$(2) $(BEAT) & beat=$$!; \
 $(2) DJANGO_RUNSERVER_HIDE_WARNING=true $(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)
 endef
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from celery.beat import PersistentScheduler
 from django.conf import settings
 
 KEY = "setterdesk:scheduler-heartbeat"
@@ -57,3 +58,12 @@ def _redis():
     import redis
 
     return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
+
+
+class BeatScheduler(PersistentScheduler):
+    """Celery's file-backed schedule, in a folder made first: on a fresh checkout beat may start
+    before anything else created EMBEDDED_DIR, and without the folder it dies at once."""
+
+    def setup_schedule(self):
+        Path(self.schedule_filename).parent.mkdir(parents=True, exist_ok=True)
+        super().setup_schedule()

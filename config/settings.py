@@ -198,6 +198,7 @@ else:
         "polling_interval": 0.5,
     }
 CELERY_BEAT_SCHEDULE_FILENAME = str(EMBEDDED_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULER = "config.scheduler:BeatScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # Whether a beat schedule runs beside the workers, so /healthz can say "off" rather than "late"
 # for a deployment that runs none.
