@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from calendly import connection
-from calendly.sandbox.server import ALL_SCOPES
+from calendly.sandbox.records import ALL_SCOPES
 from integrations.errors import InvalidSetting, ProviderAuthError
 from integrations.models import Connection
 from tests.calendly.helpers import OLD_INTRO, STRATEGY
