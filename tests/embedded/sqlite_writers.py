@@ -10,7 +10,8 @@ transactions are the app's own), each thread on its own SQLite connection, all r
   provider's retry racing its first try);
 - GHL webhook deliveries of lead replies, which store the reply and run auto-booking on it (the
   ``auto_book`` task, in-process here);
-- form posts of the lead page (a manual task).
+- form posts of the lead page (a manual task), each submitted twice at the same moment (a
+  double click).
 
 Prints one JSON line: every status code, every error raised, and what the database holds."""
 
@@ -27,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "ghl"
-APPOINTMENTS, REPLIES, FORMS = 4, 6, 6  # 4 x 2 + 6 + 6 = 20 writers
+APPOINTMENTS, REPLIES, FORMS = 4, 6, 3  # 4 x 2 + 6 + 3 x 2 = 20 writers
 LOCATION = "ve9EPM428h8vShlRW1KT"
 
 
@@ -131,7 +132,9 @@ def _writers(workspace, user, leads, key):
                 )
             )
         )
-    writers += [add_task(lead) for lead in leads[APPOINTMENTS + REPLIES :]]
+    for lead in leads[APPOINTMENTS + REPLIES :]:
+        post = add_task(lead)
+        writers += [post, post]  # the same form (same nonce) submitted twice
     return writers
 
 
