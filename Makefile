@@ -4,36 +4,61 @@ BIN := $(VENV)/bin
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/setterdesk
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test demo lint format services browser install
+.PHONY: run test demo migrate lint format services browser install
+
+# pip's own notices (a newer pip exists, running as root, scripts not on PATH) are not errors, but
+# read like them to a newcomer: switched off here; real failures still print.
+PIP := PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PIP_NO_WARN_SCRIPT_LOCATION=1 \
+	$(BIN)/pip --quiet --quiet
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (set PYTHON=python3.11)")'
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $@
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing into $(VENV) (a minute the first time)…"
+	@$(PIP) install --upgrade pip
+	@$(PIP) install -e '.[dev]'
+	@touch $@
 
 install: $(BIN)/.installed
 
-run: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+# The embedded default: SQLite, and a real Celery worker and beat on a broker that is a folder of
+# files (var/broker), so webhooks, auto-booking, follow-ups, the sweep and the reconcilers run
+# as in production. Ctrl-C stops the web server, the worker and beat.
+PORT ?= 8000
+SANDBOX_PORT ?= 8765
+export PORT
+WORKER_LOGLEVEL ?= WARNING
+WORKER := $(BIN)/celery -A config --quiet worker --loglevel $(WORKER_LOGLEVEL) --concurrency 2 \
+	--queues default,webhooks,providers --hostname embedded@%h
+# Beat in a process of its own, not `worker -B`: a beat forked from a worker that already runs
+# threads can hang before it starts, and then no periodic job ever runs.
+BEAT := $(BIN)/celery -A config --quiet beat --loglevel $(WORKER_LOGLEVEL)
 
-# The app against the Calendly sandbox, offline: connect "Calendly", see the subscription go
-# active, book through the sandbox and watch the appointment arrive (README, Calendly).
-DEMO_SANDBOX := http://127.0.0.1:8765
+define SERVE
+@trap 'kill $$worker $$beat $$sandbox 2>/dev/null; wait' EXIT INT TERM; \
+$(1) \
+$(2) $(WORKER) & worker=$$!; \
+$(2) $(BEAT) & beat=$$!; \
+$(2) DJANGO_RUNSERVER_HIDE_WARNING=true $(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)
+endef
+
+migrate: install
+	@$(BIN)/python manage.py migrate --noinput --verbosity 0
+	@$(BIN)/python manage.py seed_demo
+
+run: migrate
+	$(call SERVE,,)
+
+# The app against the Calendly sandbox, offline: connect "Calendly", choose it, turn auto-booking
+# on, book on the sandbox's booking page and watch every change arrive (README, the demo).
+DEMO_SANDBOX := http://127.0.0.1:$(SANDBOX_PORT)
 DEMO_ENV := CALENDLY_API_BASE=$(DEMO_SANDBOX) CALENDLY_AUTH_BASE=$(DEMO_SANDBOX) \
-	PUBLIC_BASE_URL=http://127.0.0.1:8000 CALENDLY_OAUTH_CLIENT_ID=demo-client \
-	CALENDLY_OAUTH_CLIENT_SECRET=demo-client-secret CALENDLY_WEBHOOK_SIGNING_KEY=demo-app-signing-key
+	CALENDLY_OAUTH_CLIENT_ID=demo-client CALENDLY_OAUTH_CLIENT_SECRET=demo-client-secret \
+	CALENDLY_WEBHOOK_SIGNING_KEY=demo-app-signing-key
 
-demo: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
+demo: migrate
 	@$(DEMO_ENV) $(BIN)/python manage.py calendly_demo
-	@trap 'kill $$sandbox 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/python -m calendly.sandbox.server --port 8765 --signing-key demo-app-signing-key & sandbox=$$!; \
-	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(call SERVE,$(BIN)/python -m calendly.sandbox.server --port $(SANDBOX_PORT) --signing-key demo-app-signing-key & sandbox=$$!;,$(DEMO_ENV))
 
 services:
 	bash .ci/services.sh

@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from rest_framework_api_key.models import APIKey
 
 from booking import offers
+from booking.in_flight import attempt_in_flight, refusal
 from booking.inbound import receive_message
 from booking.message_log import lead_messages
 from booking.models import Appointment
@@ -138,6 +139,8 @@ class LeadOffersView(WorkspaceAPIView):
         unreachable = channels.refusal(lead.workspace) if data["send"] else ""
         if unreachable:
             return Response({"detail": unreachable}, status=status.HTTP_409_CONFLICT)
+        if (flying := attempt_in_flight(lead)) is not None:
+            return Response({"detail": refusal(flying)}, status=status.HTTP_409_CONFLICT)
         try:
             offer = offers.offer_times(lead=lead, count=data["count"])
         except offers.OfferError as exc:

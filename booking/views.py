@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from booking import offers
 from booking.attempts import BookingRefused, book_offered_slot
 from booking.forms import TaskForm
+from booking.in_flight import attempt_in_flight, refusal
 from booking.models import Appointment, BookingAttempt, OfferedSlot
 from booking.selectors import appointments_for, appointments_of_lead
 from booking.suggestions import book_suggestion
@@ -54,6 +55,7 @@ def appointment_list(request):
 @workspace_view(roles=MEMBERS)
 def lead_detail(request, lead_id):
     lead = _lead(request, lead_id)
+    flying = attempt_in_flight(lead)
     return render(
         request,
         "booking/lead_detail.html",
@@ -67,6 +69,9 @@ def lead_detail(request, lead_id):
                 "slot", "appointment", "message", "created_by"
             ),
             "can_book": bool(request.workspace_roles & SETTERS),
+            # While an attempt may still book the lead, the buttons say why they refuse.
+            "in_flight": flying,
+            "in_flight_reason": refusal(flying) if flying else "",
             "tasks": lead.tasks.filter(state=Task.State.OPEN).order_by("due_at", "id"),
             "task_form": TaskForm(),
         },
@@ -118,6 +123,9 @@ def lead_opt_out(request, lead_id):
 @workspace_view(roles=SETTERS)
 def lead_make_offer(request, lead_id):
     lead = _lead(request, lead_id)
+    if (flying := attempt_in_flight(lead)) is not None:
+        messages.error(request, refusal(flying))
+        return redirect("lead_detail", workspace_id=request.workspace.public_id, lead_id=lead.pk)
     replacing = request.POST.get("replacing", "")
     try:
         offer = offers.offer_times(
@@ -141,6 +149,9 @@ def lead_book_slot(request, lead_id, slot_id):
     slot = get_object_or_404(
         OfferedSlot.objects.select_related("offer"), pk=slot_id, offer__lead=lead
     )
+    if (flying := attempt_in_flight(lead)) is not None:
+        messages.error(request, refusal(flying))
+        return redirect("lead_detail", workspace_id=request.workspace.public_id, lead_id=lead.pk)
     try:
         attempt = book_offered_slot(slot=slot, user=request.user)
     except BookingRefused as exc:

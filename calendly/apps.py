@@ -25,7 +25,7 @@ class CalendlyConfig(AppConfig):
                 card_template="calendly/card.html",
                 card_context=card.card_context,
                 settings_form=CalendlySettingsForm,
-                connect=connection.connect,
+                connect=card.connect_from_card,
                 disconnect=connection.disconnect,
                 status=connection.status,
                 api_connect=connection.api_connect,

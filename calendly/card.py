@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from integrations import booking_settings
 from integrations.models import Connection
+from integrations.providers import find_spec
 from workspaces.models import Workspace
 
 from . import connection
@@ -38,4 +40,34 @@ def card_context(*, workspace: Workspace, **kwargs) -> dict:
         "calendly_oauth_url": reverse("calendly_oauth_start", args=args),
         "calendly_repair_url": reverse("calendly_repair_subscription", args=args),
         "calendly_disable_url": reverse("calendly_disable", args=args),
+        **_booking_choice(workspace),
     }
+
+
+def _booking_choice(workspace: Workspace) -> dict:
+    """Which provider books now, and whether the card offers to make Calendly the one: when
+    Calendly doesn't book yet, ticked already if the provider that books now isn't connected
+    (nothing could be booked otherwise)."""
+    current = find_spec(workspace.booking_provider)
+    current_connected = current is not None and current.is_connected(workspace)
+    return {
+        "calendly_books": workspace.booking_provider == "calendly",
+        "calendly_booking_now": current.label if current else workspace.booking_provider,
+        "calendly_booking_now_connected": current_connected,
+        "calendly_offer_booking": workspace.booking_provider != "calendly",
+        "calendly_offer_booking_checked": not current_connected,
+    }
+
+
+def connect_from_card(*, workspace: Workspace, data: dict, actor=None, actor_label: str = ""):
+    """The card's form (and the admin API's PUT): connect, then, when asked and Calendly is
+    connected (an event type chosen), make it the booking provider in the same step (audited
+    like a choice on the Booking section)."""
+    result = connection.connect(
+        workspace=workspace, data=data, actor=actor, actor_label=actor_label
+    )
+    if data.get("make_booking_provider") and connection.is_connected(workspace):
+        booking_settings.choose_booking_provider(
+            workspace=workspace, provider="calendly", actor=actor, actor_label=actor_label
+        )
+    return result

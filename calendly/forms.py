@@ -26,3 +26,8 @@ class CalendlySettingsForm(forms.Form):
         max_length=500,
         strip=True,
     )
+    make_booking_provider = forms.BooleanField(
+        label="Book with Calendly",
+        required=False,
+        help_text="Make Calendly this workspace's booking provider once it is connected.",
+    )

@@ -3,10 +3,13 @@
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun
+from celery.signals import beat_init, task_postrun, task_prerun
 from kombu import Queue
 
+from config.embedded_broker import register as register_embedded_broker
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+register_embedded_broker()
 
 app = Celery("setterdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -28,18 +31,13 @@ app.conf.update(
         "ghl.tasks.*": {"queue": "providers"},
     },
     broker_connection_retry_on_startup=True,
-    broker_transport_options={
-        "visibility_timeout": 3600,
-        # Without a socket timeout a publish to a Redis that is stuck (up, but not answering)
-        # waits forever, and so does the webhook request that enqueued it. With it, a publish
-        # gives up after about 4 s (two tries); the inbox logs it and the sweep sends the
-        # delivery later (tests/faults/test_broker_down.py).
-        "socket_timeout": 2,
-        "socket_connect_timeout": 2,
-    },
+    # The broker's transport options are in settings (CELERY_BROKER_TRANSPORT_OPTIONS): they
+    # depend on which broker runs.
     timezone="UTC",
     # Each entry names a task its app provides; every one is idempotent and safe to overlap.
     beat_schedule={
+        # /healthz's "scheduler": proof that beat sends and a worker runs (config/scheduler.py).
+        "scheduler-heartbeat": {"task": "config.scheduler.heartbeat", "schedule": 60.0},
         "sweep-pending-deliveries": {
             "task": "integrations.tasks.sweep_pending_deliveries",
             "schedule": 60.0,
@@ -59,6 +57,20 @@ app.conf.update(
     },
 )
 app.autodiscover_tasks()
+
+
+@app.task(name="config.scheduler.heartbeat", ignore_result=True)
+def heartbeat() -> None:
+    from config.scheduler import record_heartbeat
+
+    record_heartbeat()
+
+
+@beat_init.connect
+def _first_heartbeat(sender=None, **kwargs) -> None:
+    """Beat's first run of each entry comes one interval after it starts; one heartbeat at
+    start lets /healthz say "ok" as soon as a worker has run it."""
+    heartbeat.delay()
 
 
 @task_prerun.connect

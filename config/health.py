@@ -1,8 +1,11 @@
-"""GET /healthz: is the database there, and the broker (or are tasks running in-process)?"""
+"""GET /healthz: is the database there, the broker (Redis, the embedded one, or tasks running
+in-process), and are the periodic jobs running?"""
 
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
+
+from config.scheduler import scheduler_state
 
 
 def _database_state() -> str:
@@ -15,8 +18,10 @@ def _database_state() -> str:
 
 
 def _broker_state() -> str:
-    if settings.CELERY_TASK_ALWAYS_EAGER or not settings.REDIS_URL:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
         return "eager"
+    if not settings.REDIS_URL:
+        return "embedded"
     import redis
 
     try:
@@ -28,5 +33,5 @@ def _broker_state() -> str:
 
 def healthz(request):
     database = _database_state()
-    body = {"database": database, "broker": _broker_state()}
+    body = {"database": database, "broker": _broker_state(), "scheduler": scheduler_state()}
     return JsonResponse(body, status=200 if database == "ok" else 503)

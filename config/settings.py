@@ -1,7 +1,8 @@
 """Settings, all read from the environment here and nowhere else.
 
-Every variable has an embedded default fit for ``make run`` on a bare machine (SQLite, tasks run
-in-process). With ``DEBUG`` off the app refuses to start unless the secrets are provided.
+Every variable has an embedded default fit for ``make run`` on a bare machine: SQLite, and
+tasks on a real Celery worker whose broker is a folder of files (no server to install). With
+``DEBUG`` off the app refuses to start unless the secrets are provided.
 """
 
 import os
@@ -50,7 +51,9 @@ if not DEBUG:
         if not _value:
             raise ImproperlyConfigured(f"{_name} must be set when DEBUG is off.")
 
-PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The port `make run` / `make demo` serve on; the public address follows it unless it is set.
+PORT = int(env("PORT", "8000"))
+PUBLIC_BASE_URL = (env("PUBLIC_BASE_URL") or f"http://127.0.0.1:{PORT}").rstrip("/")
 CALENDLY_API_BASE = env("CALENDLY_API_BASE", "https://api.calendly.com").rstrip("/")
 CALENDLY_AUTH_BASE = env("CALENDLY_AUTH_BASE", "https://auth.calendly.com").rstrip("/")
 CALENDLY_OAUTH_CLIENT_ID = env("CALENDLY_OAUTH_CLIENT_ID")
@@ -148,6 +151,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", DATABASE_CONNECT_TIMEOUT
     )
+
+# SQLite (the embedded default) serves a web server and a worker at once: WAL lets readers go on
+# while one writer writes; every transaction takes the write lock when it begins (IMMEDIATE), so
+# two writers queue up on the busy timeout instead of one failing with "database is locked"
+# when it upgrades a read lock mid-transaction (tests/embedded/test_sqlite_writers.py).
+SQLITE_BUSY_TIMEOUT_S = int(env("SQLITE_BUSY_TIMEOUT", "30"))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        transaction_mode="IMMEDIATE",
+        timeout=SQLITE_BUSY_TIMEOUT_S,
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    )
+    # SQLite has no deferrable unique constraints: the follow-up steps' order is then kept by
+    # their service's lock alone. Known and accepted for the embedded default; the warning
+    # would read as an error at every `make run`.
+    SILENCED_SYSTEM_CHECKS = ["models.W038"]
+else:
+    SILENCED_SYSTEM_CHECKS = []
 
 # django-axes first: it refuses a locked-out account or address before any password is checked.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "workspaces.auth.EmailBackend"]
@@ -261,10 +282,39 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # 1 MiB: the provisioning API's limit
 
-# Celery: with no broker, tasks run in-process (make run); with REDIS_URL, on workers.
+# Celery. With REDIS_URL, Redis is the broker. Without it (the embedded default), the broker is a
+# folder of message files in EMBEDDED_DIR (config/embedded_broker.py), which needs no server:
+# `make run` starts a real worker with beat on it, so the same paths as production run
+# (after-commit enqueue, late acks, retries, the sweep). CELERY_TASK_ALWAYS_EAGER=1 runs tasks
+# in-process instead (the test suite does).
 REDIS_URL = env("REDIS_URL")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
+EMBEDDED_DIR = Path(env("EMBEDDED_DIR") or BASE_DIR / "var")
+CELERY_BROKER_URL = REDIS_URL or "embedded://localhost/"
+if REDIS_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        # Without a socket timeout a publish to a Redis that is stuck (up, but not answering)
+        # waits forever, and so does the webhook request that enqueued it. With it, a publish
+        # gives up after about 4 s (two tries); the inbox logs it and the sweep sends the
+        # delivery later (tests/faults/test_broker_down.py).
+        "socket_timeout": 2,
+        "socket_connect_timeout": 2,
+    }
+else:
+    _BROKER_DIR = str(EMBEDDED_DIR / "broker")
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": _BROKER_DIR,
+        "data_folder_out": _BROKER_DIR,
+        "control_folder": str(EMBEDDED_DIR / "broker-control"),
+        "store_processed": False,
+        "polling_interval": 0.5,
+    }
+CELERY_BEAT_SCHEDULE_FILENAME = str(EMBEDDED_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULER = "config.scheduler:BeatScheduler"
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# Whether a beat schedule runs beside the workers, so /healthz can say "off" rather than "late"
+# for a deployment that runs none.
+SCHEDULER_EXPECTED = env_bool("SCHEDULER_EXPECTED", True)
 CELERY_TASK_EAGER_PROPAGATES = True
 # Workers keep their database connection between tasks, as web requests do (CONN_MAX_AGE),
 # instead of Celery's default of a new one per task (~3 ms each here); config/celery.py closes
@@ -294,7 +344,7 @@ SPECTACULAR_SETTINGS = {
     "ENABLE_DJANGO_DEPLOY_CHECK": False,
 }
 # workspaces.templatetags.safe_tz replaces Django's tz library on purpose (see TEMPLATES).
-SILENCED_SYSTEM_CHECKS = ["templates.W003"]
+SILENCED_SYSTEM_CHECKS += ["templates.W003"]
 
 LOGGING = {
     "version": 1,

@@ -4,6 +4,11 @@ import subprocess
 import sys
 
 import pytest
+import redis
+import time_machine
+
+from config import celery as celery_app
+from config.scheduler import KEY
 
 
 @pytest.mark.django_db
@@ -11,7 +16,7 @@ def test_healthz_reports_database_and_broker(client, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "broker": "eager"}
+    assert response.json() == {"database": "ok", "broker": "eager", "scheduler": "off"}
 
 
 @pytest.mark.django_db
@@ -21,6 +26,53 @@ def test_healthz_pings_redis_when_configured(client, settings):
     assert client.get("/healthz").json()["broker"] == "ok"
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
     assert client.get("/healthz").json()["broker"] == "down"
+
+
+@pytest.fixture
+def workers(settings):
+    """Tasks go to a broker (not in-process), and a fresh Redis holds no heartbeat yet."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.SCHEDULER_EXPECTED = True
+    redis.Redis.from_url(settings.REDIS_URL).delete(KEY)
+    return settings
+
+
+@pytest.mark.django_db
+def test_scheduler_is_late_until_the_beat_task_ran_then_ok_for_three_minutes(client, workers):
+    assert client.get("/healthz").json()["scheduler"] == "late"  # nothing ran yet
+
+    with time_machine.travel("2030-01-01T12:00:00Z", tick=False) as clock:
+        celery_app.heartbeat.apply()  # what beat sends every minute, run as a worker would
+        assert client.get("/healthz").json()["scheduler"] == "ok"
+        clock.shift(179)
+        assert client.get("/healthz").json()["scheduler"] == "ok"
+        clock.shift(2)  # three minutes without a periodic job
+        assert client.get("/healthz").json()["scheduler"] == "late"
+
+
+@pytest.mark.django_db
+def test_scheduler_is_off_when_no_schedule_is_expected(client, workers):
+    workers.SCHEDULER_EXPECTED = False
+    assert client.get("/healthz").json()["scheduler"] == "off"
+
+
+@pytest.mark.django_db
+def test_the_embedded_broker_keeps_its_heartbeat_beside_its_queue(client, workers, tmp_path):
+    workers.REDIS_URL = ""
+    workers.EMBEDDED_DIR = tmp_path
+    assert client.get("/healthz").json() == {
+        "database": "ok",
+        "broker": "embedded",
+        "scheduler": "late",
+    }
+    celery_app.heartbeat.apply()
+    assert client.get("/healthz").json()["scheduler"] == "ok"
+    assert (tmp_path / "scheduler-heartbeat").exists()
+
+
+def test_the_heartbeat_is_on_the_beat_schedule_every_minute():
+    entry = celery_app.app.conf.beat_schedule["scheduler-heartbeat"]
+    assert (entry["task"], entry["schedule"]) == ("config.scheduler.heartbeat", 60.0)
 
 
 ASK_HEALTHZ = (
@@ -43,7 +95,7 @@ def test_healthz_is_503_when_the_database_is_down():
     )
     status, _, body = result.stdout.strip().partition(" ")
     assert status == "503", result.stderr[-2000:]
-    assert json.loads(body) == {"database": "down", "broker": "eager"}
+    assert json.loads(body) == {"database": "down", "broker": "eager", "scheduler": "off"}
 
 
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "ALLOWED_HOSTS"])

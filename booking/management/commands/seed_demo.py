@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -30,7 +31,9 @@ class Command(BaseCommand):
             if created:
                 self._leads(workspace)
         self.stdout.write(
-            f"Demo workspace “{workspace.name}” is ready at http://127.0.0.1:8000/\n"
+            # Where this machine serves it (make run PORT=…), not PUBLIC_BASE_URL, which may be
+            # a tunnel's address.
+            f"Demo workspace “{workspace.name}” is ready at http://127.0.0.1:{settings.PORT}/\n"
             f"  admin:  admin@demo.local / {DEMO_PASSWORD}\n"
             f"  setter: setter@demo.local / {DEMO_PASSWORD}"
         )
