@@ -144,9 +144,13 @@ _registry: dict[str, ProviderSpec] = {}
 
 def register(spec: ProviderSpec) -> None:
     """Called from each provider app's ``AppConfig.ready()``; re-registering replaces. Also
-    offered to workspaces as a choice of booking provider, with its webhook URL."""
+    offered to workspaces as a choice of booking provider, with its webhook URL, when it books
+    (a messaging-only connection is not a booking provider)."""
     _registry[spec.name] = spec
-    provider_choices.add(name=spec.name, label=spec.label, webhook_url=partial(webhook_url, spec))
+    if spec.books:
+        provider_choices.add(
+            name=spec.name, label=spec.label, webhook_url=partial(webhook_url, spec)
+        )
 
 
 def unregister(name: str) -> None:

@@ -108,7 +108,10 @@ class WebhookUrlsSerializer(serializers.Serializer):
     """One URL per registered provider that takes webhooks, keyed by its name."""
 
     def get_fields(self):
-        return {name: serializers.URLField() for name, _ in provider_choices.choices()}
+        # A provider that takes no webhooks is left out of the answer.
+        return {
+            name: serializers.URLField(required=False) for name, _ in provider_choices.choices()
+        }
 
     def to_representation(self, workspace):
         return selectors.webhook_urls(workspace)
