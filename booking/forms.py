@@ -25,3 +25,20 @@ class TaskForm(forms.Form):
 
     def clean_due_at(self):
         return self.cleaned_data.get("due_at") or timezone.now()
+
+
+class ReplyForm(forms.Form):
+    """A lead's reply that reached the team some other way (a phone call, a forwarded mail) and
+    is logged by hand, so auto-booking and the follow-up engine read it like any other reply.
+    ``nonce`` makes a double-submitted form one reply."""
+
+    CHANNELS = [("email", "E-mail"), ("sms", "SMS"), ("phone", "Phone call"), ("chat", "Chat")]
+
+    channel = forms.ChoiceField(choices=CHANNELS, initial="email")
+    body = forms.CharField(
+        label="What the lead said",
+        max_length=10_000,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    nonce = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)

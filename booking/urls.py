@@ -18,6 +18,11 @@ urlpatterns = [
         name="lead_book_slot",
     ),
     path(
+        "w/<uuid:workspace_id>/leads/<int:lead_id>/replies",
+        views.lead_log_reply,
+        name="lead_log_reply",
+    ),
+    path(
         "w/<uuid:workspace_id>/leads/<int:lead_id>/tasks",
         views.lead_add_task,
         name="lead_add_task",

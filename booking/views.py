@@ -10,8 +10,9 @@ from django.views.decorators.http import require_POST
 
 from booking import offers
 from booking.attempts import BookingRefused, book_offered_slot
-from booking.forms import TaskForm
+from booking.forms import ReplyForm, TaskForm
 from booking.in_flight import attempt_in_flight, refusal
+from booking.inbound import receive_message
 from booking.models import Appointment, BookingAttempt, OfferedSlot
 from booking.selectors import appointments_for, appointments_of_lead
 from booking.suggestions import book_suggestion
@@ -74,8 +75,33 @@ def lead_detail(request, lead_id):
             "in_flight_reason": refusal(flying) if flying else "",
             "tasks": lead.tasks.filter(state=Task.State.OPEN).order_by("due_at", "id"),
             "task_form": TaskForm(),
+            "reply_form": ReplyForm(),
         },
     )
+
+
+@require_POST
+@workspace_view(roles=MEMBERS)
+def lead_log_reply(request, lead_id):
+    """Log a reply the lead gave some other way; it then goes where every reply goes (the
+    follow-up engine, then auto-booking after commit), exactly as one from the API does."""
+    lead = _lead(request, lead_id)
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(e for field in form.errors.values() for e in field)
+        messages.error(request, f"The reply was not logged: {errors}")
+    else:
+        _, created = receive_message(
+            lead=lead,
+            channel=form.cleaned_data["channel"],
+            body=form.cleaned_data["body"],
+            received_at=dj_timezone.now(),
+            provider="manual",
+            provider_message_id=f"manual:{form.cleaned_data['nonce']}",
+        )
+        if created:
+            messages.success(request, "Reply logged; it is read like any other reply.")
+    return redirect("lead_detail", workspace_id=request.workspace.public_id, lead_id=lead.pk)
 
 
 @require_POST

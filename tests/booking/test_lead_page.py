@@ -174,3 +174,41 @@ def test_a_member_of_another_workspace_cannot_add_tasks_or_opt_out(client, lead)
     client.force_login(MembershipFactory(role=Role.ADMIN).user)
     assert client.post(task_url(lead), {"title": "x", "nonce": str(uuid4())}).status_code == 404
     assert client.post(opt_out_url(lead)).status_code == 404
+
+
+def reply_url(lead):
+    return reverse("lead_log_reply", args=[lead.workspace.public_id, lead.pk])
+
+
+def test_a_reply_logged_on_the_page_is_read_like_any_other_and_auto_booked(
+    as_role, lead, offer, booking_provider_env, django_capture_on_commit_callbacks
+):
+    client = as_role(Role.INBOX_MANAGER)
+    form = {"channel": "phone", "body": "Option 2 works for me", "nonce": str(uuid4())}
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post(reply_url(lead), form, follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reply_url(lead), form)  # the same form sent twice
+
+    assert "Reply logged" in first.content.decode()
+    assert lead.inbound_messages.count() == 1
+    appointment = Appointment.objects.get(lead=lead)
+    assert (appointment.start_at, appointment.source) == (TUE_11_EST, "auto_book")
+    assert booking_provider_env.book_calls() == 1
+
+
+def test_an_empty_logged_reply_is_refused_with_the_reason(as_role, lead):
+    response = as_role(Role.SETTER).post(
+        reply_url(lead), {"channel": "email", "body": "  ", "nonce": str(uuid4())}, follow=True
+    )
+
+    assert "The reply was not logged: This field is required." in response.content.decode()
+    assert lead.inbound_messages.count() == 0
+
+
+def test_a_reply_cannot_be_logged_on_another_workspaces_lead(client, lead):
+    client.force_login(MembershipFactory(role=Role.ADMIN).user)  # a member elsewhere
+    form = {"channel": "email", "body": "Option 1", "nonce": str(uuid4())}
+
+    assert client.post(reply_url(lead), form).status_code == 404
+    assert lead.inbound_messages.count() == 0
