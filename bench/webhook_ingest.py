@@ -113,6 +113,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="Celery worker processes consuming the webhooks queue",
     )
     parser.add_argument(
+        "--handoff",
+        choices=("notify", "enqueue"),
+        default="notify",
+        help="how a stored delivery reaches the worker (WEBHOOK_HANDOFF): NOTIFY in the insert "
+        "and the dispatcher process enqueues it, or the webhook publishes to Redis after commit",
+    )
+    parser.add_argument(
         "--e2e-rate",
         type=float,
         default=0.0,
@@ -186,6 +193,7 @@ def _configure_environment(args: argparse.Namespace) -> None:
             "DATABASE_URL": args.database_url,
             "REDIS_URL": args.redis_url,
             "CELERY_TASK_ALWAYS_EAGER": "0",
+            "WEBHOOK_HANDOFF": args.handoff,
             "DEBUG": "0",
             "SECRET_KEY": BENCH_SECRET_KEY,
             "FIELD_ENCRYPTION_KEYS": BENCH_FIELD_KEY,
@@ -317,9 +325,23 @@ class Bench:
         services.wait_until(
             self._healthy, timeout=60, what="gunicorn answering /healthz", children=(server,)
         )
+        groups = {"gunicorn": server.process.pid}
+        if self.args.handoff == "notify":
+            # Enqueueing moves from gunicorn to the dispatcher: its CPU is counted beside it.
+            env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings")
+            log_path = self.log_dir / "dispatcher.log"
+            dispatcher = services.dispatcher(env=env, log_path=log_path).start()
+            self.children.append(dispatcher)
+            groups["dispatcher"] = dispatcher.process.pid
+            services.wait_until(
+                lambda: _listening(self.args.database_url),
+                timeout=60,
+                what="the dispatcher listening",
+                children=(dispatcher,),
+            )
         redis_pid = services.redis_pid(self.args.redis_url)
         self.meter = CpuMeter(
-            groups={"gunicorn": server.process.pid},
+            groups=groups,
             pids={
                 "PostgreSQL": services.postgres_backends(self.args.database_url),
                 "Redis": lambda: [redis_pid] if redis_pid else [],
@@ -469,7 +491,7 @@ class Bench:
 
     def _print_cpu(self) -> None:
         print("\nCPU time per request in ms (from /proc), and how busy the machine was")
-        parts = ("gunicorn", "PostgreSQL", "Redis", "load generator")
+        parts = ("gunicorn", "dispatcher", "PostgreSQL", "Redis", "load generator")
         print(f"  {'':<28}" + "".join(f"{p:>15}" for p in parts) + "   machine busy (others)")
         rows = (
             ("bare", "bare view"),
@@ -795,6 +817,17 @@ def _delivery_states(database_url: str) -> dict[str, int]:
             "SELECT state, count(*) FROM integrations_webhookdelivery GROUP BY state"
         ).fetchall()
     return dict(rows)
+
+
+def _listening(database_url: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        (count,) = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN %%'"
+            " AND datname = current_database()"
+        ).fetchone()
+    return count > 0
 
 
 def _final_counts(database_url: str, workspace_id: int) -> dict[str, int]:
