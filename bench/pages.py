@@ -136,7 +136,7 @@ def _seed_rows(seeded, args) -> dict:
                          + interval '30 minutes',
                    CASE WHEN i %% 10 = 0 THEN 'canceled' ELSE 'booked' END, 'webhook', '', '',
                    now(), now()
-            FROM generate_series(1, %s) AS i
+            FROM generate_series(1::bigint, %s) AS i
             """,
             [ws, first, leads, args.appointments],
         )
@@ -148,7 +148,7 @@ def _seed_rows(seeded, args) -> dict:
                    now() - (i %% 90) * interval '1 day' - (i %% 86400) * interval '1 second',
                    convert_to('{"event": "invitee.created", "n": ' || i || '}', 'UTF8'),
                    '{}'::jsonb, 'processed', 1, '', now()
-            FROM generate_series(1, %s) AS i
+            FROM generate_series(1::bigint, %s) AS i
             """,
             [ws, args.deliveries],
         )
@@ -161,7 +161,7 @@ def _seed_rows(seeded, args) -> dict:
                    'Hi, following up on our conversation.', 'sent', 'smtp', 'm' || i, '', 1,
                    'bench:' || i, now() - (i %% 90) * interval '1 day',
                    now() - (i %% 90) * interval '1 day'
-            FROM generate_series(1, %s) AS i
+            FROM generate_series(1::bigint, %s) AS i
             """,
             [ws, first, leads, args.messages],
         )
