@@ -17,7 +17,7 @@ import logging
 import time
 
 from django.conf import settings
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.utils import timezone
 
 from integrations.models import WebhookDelivery
@@ -68,6 +68,8 @@ def store_once(
         if not created:
             cursor.execute(_FIND, key)
             row = cursor.fetchone()
+    if row is None:  # the conflicting row went away in between (pruned): the provider retries
+        raise IntegrityError("The delivery's key conflicted with a row that is gone.")
     pk = row[0]
     if created:
         delivery = _row(
