@@ -211,6 +211,13 @@ def celery_worker(*, concurrency: int, env: dict[str, str], log_path: Path) -> C
     return Child("celery worker", args, env=env, log_path=log_path)
 
 
+def dispatcher(*, env: dict[str, str], log_path: Path) -> Child:
+    """``manage.py dispatch_deliveries``: LISTENs for the deliveries the webhook announces
+    (``WEBHOOK_HANDOFF=notify``) and enqueues each."""
+    args = [str(BIN / "python"), "manage.py", "dispatch_deliveries"]
+    return Child("dispatcher", args, env=env, log_path=log_path)
+
+
 def wait_until(check, *, timeout: float, what: str, children: tuple[Child, ...] = ()) -> None:
     deadline = time.monotonic() + timeout
     while True:

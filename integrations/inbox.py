@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from integrations import handoff
 from integrations.models import WebhookDelivery
 from integrations.processing import ERROR_MAX, process_delivery
 from workspaces import audit, jsonsafe
@@ -47,11 +48,14 @@ def accept_delivery(
     body: bytes,
     headers: dict[str, str],
 ) -> tuple[WebhookDelivery, bool]:
-    """Store a verified delivery once and enqueue its processing after commit. A duplicate
-    (same workspace, provider and dedupe key) returns the stored row, changed in nothing, and
-    ``created=False``. Never raises for a broker problem: the sweep covers a lost enqueue. A
-    key or event type the database can't hold (NUL, a lone surrogate) keeps the raw bytes as
-    ``failed``, so the provider is answered and stops retrying, and it can be replayed."""
+    """Store a verified delivery once and hand it to a worker once it is committed. A duplicate
+    (same workspace, provider and dedupe key) finds the stored row, changed in nothing, and
+    ``created=False``. Never raises for a broker problem: the sweep covers a lost hand-off.
+
+    On PostgreSQL the row is stored (or found) by one statement (``handoff.store_once``), which
+    also announces it when deliveries are handed off by NOTIFY. A key or event type the
+    database can't hold (NUL, a lone surrogate) keeps the raw bytes as ``failed``, so the
+    provider is answered and stops retrying, and it can be replayed."""
     unstorable = jsonsafe.unstorable_reason(f"{dedupe_key}{event}")
     if unstorable:
         return record_failed_delivery(
@@ -61,20 +65,19 @@ def accept_delivery(
             headers=headers,
             error=f"Its id or event type {unstorable}: kept unprocessed, replayable.",
         )
-    fields = {
-        "workspace": workspace,
-        "provider": provider,
-        "dedupe_key": _key(dedupe_key),
-    }
-    try:
+    fields = {"workspace": workspace, "provider": provider, "dedupe_key": _key(dedupe_key)}
+    values = {"event": (event or "")[:EVENT_MAX], "body": _bytes(body)}
+    values["headers"] = _clean_headers(headers)
+    if connection.vendor == "postgresql":
         with transaction.atomic():
             _limit_statement_time()
-            delivery = WebhookDelivery.objects.create(
-                **fields,
-                event=(event or "")[:EVENT_MAX],
-                body=_bytes(body),
-                headers=_clean_headers(headers),
-            )
+            delivery, created, notified = handoff.store_once(**fields, **values)
+            if created and not notified:
+                transaction.on_commit(partial(enqueue, delivery.pk))
+        return delivery, created
+    try:
+        with transaction.atomic():
+            delivery = WebhookDelivery.objects.create(**fields, **values)
     except IntegrityError:
         existing = WebhookDelivery.objects.filter(**fields).first()
         if existing is None:

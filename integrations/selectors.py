@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from integrations import webhook_targets
 from integrations.models import Connection, WebhookDelivery
 from workspaces.models import AuditEvent, Workspace
 
@@ -16,16 +17,9 @@ def get_connection(*, workspace: Workspace, provider: str) -> Connection | None:
 
 def webhook_target(*, workspace_id, provider: str) -> tuple[Workspace | None, Connection | None]:
     """The active workspace a webhook URL names, with its connection to ``provider``: one query
-    on the request path of a delivery (a second only when the workspace has no such
-    connection, to tell "unknown workspace" from "not connected")."""
-    conn = (
-        Connection.objects.select_related("workspace")
-        .filter(workspace__public_id=workspace_id, workspace__is_active=True, provider=provider)
-        .first()
-    )
-    if conn is not None:
-        return conn.workspace, conn
-    return Workspace.objects.filter(public_id=workspace_id, is_active=True).first(), None
+    on the request path of a delivery, the secrets decrypted once per stored version
+    (``integrations.webhook_targets``)."""
+    return webhook_targets.webhook_target(workspace_id=workspace_id, provider=provider)
 
 
 def connections_by_provider(*, workspace: Workspace) -> dict[str, Connection]:

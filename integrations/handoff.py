@@ -1,0 +1,137 @@
+"""How a stored delivery reaches a worker without a broker round trip on the request path.
+
+``store_once`` stores a delivery (or finds the stored one) in a single statement. With
+``WEBHOOK_HANDOFF=notify`` (PostgreSQL, a real broker) that same statement also sends
+``NOTIFY webhook_deliveries, '<id>'``: PostgreSQL delivers a notification only when its
+transaction commits, so a listener never hears of a row it can't read, and a rolled-back store
+is never announced. ``python manage.py dispatch_deliveries`` LISTENs and enqueues each id. A
+notification nobody heard (dispatcher down, broker down) leaves the row ``received``, and the
+sweep sends it after a minute, as it does for a lost enqueue. With the default
+``WEBHOOK_HANDOFF=enqueue`` (and on SQLite or with eager tasks) the inbox enqueues after commit.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from django.conf import settings
+from django.db import IntegrityError, connection
+from django.utils import timezone
+
+from integrations.models import WebhookDelivery
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "webhook_deliveries"
+NOTIFY, ENQUEUE = "notify", "enqueue"
+
+_TABLE = connection.ops.quote_name(WebhookDelivery._meta.db_table)
+_INSERT = (
+    f"INSERT INTO {_TABLE} (workspace_id, provider, dedupe_key, event, received_at, body,"
+    " headers, state, attempts, last_error)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s::jsonb, %s, 0, '')"
+    " ON CONFLICT (workspace_id, provider, dedupe_key) DO NOTHING"
+    " RETURNING id{notify}"
+)
+_WITH_NOTIFY = _INSERT.format(notify=f", pg_notify('{CHANNEL}', id::text)")
+_WITHOUT_NOTIFY = _INSERT.format(notify="")
+_FIND = f"SELECT id FROM {_TABLE} WHERE workspace_id = %s AND provider = %s AND dedupe_key = %s"
+
+
+def notifies() -> bool:
+    """Deliveries are announced by NOTIFY (and a dispatcher enqueues them)."""
+    return (
+        connection.vendor == "postgresql"
+        and getattr(settings, "WEBHOOK_HANDOFF", ENQUEUE) == NOTIFY
+        and not settings.CELERY_TASK_ALWAYS_EAGER
+    )
+
+
+def store_once(
+    *, workspace, provider: str, dedupe_key: str, event: str, body: bytes, headers: dict
+) -> tuple[WebhookDelivery, bool, bool]:
+    """(the delivery, created, announced by NOTIFY): a new delivery is one INSERT … ON CONFLICT
+    DO NOTHING (which also NOTIFYs); a duplicate is that INSERT, which returns nothing and
+    changes nothing, then a SELECT of the stored row's id. PostgreSQL only; call it inside the
+    caller's transaction."""
+    notify = notifies()
+    received_at = timezone.now()
+    state = WebhookDelivery.State.RECEIVED
+    key = [workspace.pk, provider, dedupe_key]
+    params = [*key, event, received_at, body, json.dumps(headers), state]
+    with connection.cursor() as cursor:
+        cursor.execute(_WITH_NOTIFY if notify else _WITHOUT_NOTIFY, params)
+        row = cursor.fetchone()
+        created = row is not None
+        if not created:
+            cursor.execute(_FIND, key)
+            row = cursor.fetchone()
+    if row is None:  # the conflicting row went away in between (pruned): the provider retries
+        raise IntegrityError("The delivery's key conflicted with a row that is gone.")
+    pk = row[0]
+    if created:
+        delivery = _row(
+            id=pk,
+            workspace_id=workspace.pk,
+            provider=provider,
+            dedupe_key=dedupe_key,
+            event=event,
+            received_at=received_at,
+            body=body,
+            headers=headers,
+            state=state,
+            attempts=0,
+            last_error="",
+            retry_at=None,
+            processed_at=None,
+        )
+    else:  # the stored row: its other fields load on first use
+        delivery = _row(id=pk, workspace_id=workspace.pk, provider=provider, dedupe_key=dedupe_key)
+    return delivery, created, notify and created
+
+
+def _row(**values) -> WebhookDelivery:
+    """The row as loaded from the database with only ``values``; the rest is deferred."""
+    fields = [f.attname for f in WebhookDelivery._meta.concrete_fields if f.attname in values]
+    return WebhookDelivery.from_db(connection.alias, fields, [values[f] for f in fields])
+
+
+def dispatch_forever(*, enqueue, idle_seconds: float = 30.0, stop=lambda: False) -> None:
+    """LISTEN on its own connection and ``enqueue(id)`` for each notification; reconnect after
+    an error (what was announced meanwhile is left to the sweep)."""
+    import psycopg
+
+    while not stop():
+        try:
+            with psycopg.connect(_conninfo(), autocommit=True) as listener:
+                listener.execute(f"LISTEN {CHANNEL}")
+                logger.info("Dispatcher listening on %s", CHANNEL)
+                while not stop():
+                    for note in listener.notifies(timeout=idle_seconds, stop_after=None):
+                        _enqueue_payload(enqueue, note.payload)
+                        if stop():
+                            break
+        except psycopg.OperationalError:
+            logger.exception("Dispatcher lost its database connection; reconnecting")
+            time.sleep(1.0)
+
+
+def _enqueue_payload(enqueue, payload: str) -> None:
+    try:
+        delivery_id = int(payload)
+    except ValueError:
+        logger.warning("Dispatcher ignored a notification that is not an id: %r", payload[:50])
+        return
+    enqueue(delivery_id)
+
+
+def _conninfo() -> str:
+    """Django's own connection settings, for a connection of the dispatcher's own."""
+    from psycopg.conninfo import make_conninfo
+
+    params = connection.get_connection_params()
+    kept = {k: v for k, v in params.items() if isinstance(v, str | int) and v != ""}
+    kept.pop("prepare_threshold", None)
+    return make_conninfo(**kept)

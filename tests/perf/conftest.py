@@ -1,0 +1,1 @@
+from tests.calendly.fixtures import *  # noqa: F403
