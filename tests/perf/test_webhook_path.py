@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from integrations import connections, handoff, inbox, webhook_targets
-from integrations.models import WebhookDelivery
+from integrations.models import Connection, WebhookDelivery
 from tests.calendly.fixtures import FIXTURE_SIGNING_KEY
 from tests.calendly.helpers import fixture_bytes, load_fixture, signed_headers
 
@@ -74,8 +74,8 @@ def test_a_rotated_signing_key_is_refused_once_the_rotation_committed(workspace,
 
     old = post(workspace, body(), FIXTURE_SIGNING_KEY)
     new = post(workspace, body(), NEW_KEY)
-    assert (old.status_code, old.json()["detail"]) == (401, "signature does not match")
-    assert (new.status_code, new.json()["detail"]) == (200, "stored")
+    assert (old.status_code, new.status_code) == (401, 200)
+    assert refusal_on_the_card(workspace) == "signature does not match"
     assert WebhookDelivery.objects.count() == 2
 
 
@@ -85,8 +85,14 @@ def test_a_wiped_key_is_refused_once_the_disconnect_committed(workspace, calendl
     in_another_connection(lambda: connections.disconnect(workspace=workspace, provider="calendly"))
 
     answer = post(workspace, body(), FIXTURE_SIGNING_KEY)
-    assert (answer.status_code, answer.json()["detail"]) == (401, "no signing key is set")
+    assert answer.status_code == 401
+    assert refusal_on_the_card(workspace) == "no signing key is set"
     assert WebhookDelivery.objects.count() == 1
+
+
+def refusal_on_the_card(workspace) -> str:
+    """A stranger is told only "signature missing or invalid"; the reason is kept for the card."""
+    return Connection.objects.get(workspace=workspace, provider="calendly").last_rejected_reason
 
 
 def test_a_key_changed_while_requests_arrive_is_never_accepted_after_the_commit(
