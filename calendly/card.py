@@ -10,7 +10,7 @@ from integrations.models import Connection
 from integrations.providers import find_spec
 from workspaces.models import Workspace
 
-from . import connection
+from . import account, connection
 from .models import Subscription
 
 SUBSCRIPTION_LABELS = {
@@ -66,7 +66,7 @@ def connect_from_card(*, workspace: Workspace, data: dict, actor=None, actor_lab
     result = connection.connect(
         workspace=workspace, data=data, actor=actor, actor_label=actor_label
     )
-    if data.get("make_booking_provider") and connection.is_connected(workspace):
+    if data.get("make_booking_provider") and account.is_connected(workspace):
         booking_settings.choose_booking_provider(
             workspace=workspace, provider="calendly", actor=actor, actor_label=actor_label
         )

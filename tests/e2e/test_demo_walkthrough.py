@@ -102,14 +102,11 @@ def test_the_readme_walkthrough_on_make_demo(demo, tab, shot):
     expect(tab.get_by_role("button", name="Book this time")).to_have_count(3)
     shot("an offer to Sam")
 
-    # 4. Sam answers "Option 2 works for me"; the worker books it at Calendly.
-    sam = int(tab.url.rstrip("/").rsplit("/", 1)[-1])
-    said = demo.api(
-        "POST",
-        f"/api/workspaces/{demo.workspace_id}/leads/{sam}/messages",
-        {"channel": "sms", "body": "Option 2 works for me", "provider_message_id": "demo-1"},
-    )
-    assert said.status_code == 201, said.text
+    # 4. Sam answers "Option 2 works for me" (logged on the lead page); the worker books it.
+    tab.locator("summary", has_text="Log a reply").click()
+    tab.get_by_label("What the lead said").fill("Option 2 works for me")
+    tab.get_by_role("button", name="Log reply").click()
+    expect(tab.locator("main")).to_contain_text("Reply logged")
     reload_until(tab, tab.locator("main"), "Booked at calendly.")
     expect(tab.locator("main")).to_contain_text("Option 2 works for me")
     shot("Sam auto-booked")
