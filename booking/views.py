@@ -12,7 +12,7 @@ from booking import offers
 from booking.attempts import BookingRefused, book_offered_slot
 from booking.forms import TaskForm
 from booking.models import Appointment, BookingAttempt, OfferedSlot
-from booking.selectors import appointments_for, appointments_of_lead
+from booking.selectors import appointments_for, appointments_of_lead, hosts_of
 from followups import services as followups
 from followups.errors import ProviderError
 from followups.models import Task
@@ -33,7 +33,10 @@ def appointment_list(request):
         status = ""
     if provider not in dict(provider_choices.choices()):
         provider = ""
-    qs = appointments_for(workspace=workspace, when=when, status=status, provider=provider)
+    host = _host_filter(request)
+    qs = appointments_for(
+        workspace=workspace, when=when, status=status, provider=provider, host=host
+    )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -46,8 +49,19 @@ def appointment_list(request):
             "statuses": Appointment.Status.choices,
             "providers": provider_choices.choices(),
             "tz": zoneinfo.ZoneInfo(workspace.timezone),
+            "host": "me" if request.GET.get("host", "").strip().lower() == "me" else host,
+            "hosts": hosts_of(workspace=workspace),
         },
     )
+
+
+def _host_filter(request) -> str:
+    """The host e-mail to filter on: ``host=me`` is the signed-in member (a setter who is also
+    a Calendly host); anything that is not an e-mail filters nothing."""
+    wanted = request.GET.get("host", "").strip().lower()
+    if wanted == "me":
+        return (request.user.email or "").strip().lower() or "-"
+    return wanted if "@" in wanted else ""
 
 
 @workspace_view(roles=MEMBERS)
