@@ -20,13 +20,13 @@ from booking.models import Appointment, BookingAttempt, InboundMessage
 from booking.offers import offer_times, send_offer
 from followups.models import Enrollment, OutboundMessage
 from ghl import connection
+from ghl.sandbox.records import LOCATION
 from tests.factories import LeadFactory
 from workspaces.models import Lead
 
 from .conftest import OFFERED, TUE_11_EST
 from .envs import MEETING
 from .envs.ghl import Signer, connect, marketplace, point_at_fake, workflow
-from .envs.ghl_api import LOCATION
 from .envs.webhooks import Endpoint, appointments_of
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ import pytest
 from rest_framework.test import APIClient
 from rest_framework_api_key.models import APIKey
 
-from calendly.sandbox.server import ALL_SCOPES
+from calendly.sandbox.records import ALL_SCOPES
 from integrations.models import Connection
 from tests.calendly.helpers import OLD_INTRO
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from calendly import account as calendly_account
 from calendly.models import Subscription
-from calendly.sandbox.server import ALL_SCOPES
+from calendly.sandbox.records import ALL_SCOPES
 from integrations import connections
 from tests.calendly.helpers import OLD_INTRO
 from tests.factories import MembershipFactory, UserFactory

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from calendly import connection, event_types
 from calendly.account import account_for, is_connected
-from calendly.sandbox.server import ALL_SCOPES
+from calendly.sandbox.records import ALL_SCOPES
 from followups.errors import InvalidSetting, ProviderAuthError
 from integrations.models import Connection
 from tests.calendly.helpers import OLD_INTRO, STRATEGY

@@ -12,7 +12,8 @@ import pytest
 from calendly.client import WRITE_PROBES, CalendlyClient
 from calendly.dialect import CalendlyConflict
 from calendly.payloads import parse_event
-from calendly.sandbox.server import ALL_SCOPES, start_sandbox
+from calendly.sandbox.records import ALL_SCOPES
+from calendly.sandbox.server import start_sandbox
 from calendly.signatures import SIGNATURE_HEADER, verify
 from followups.errors import (
     ProviderAuthError,
@@ -120,6 +121,9 @@ def test_the_sandbox_user_has_active_and_inactive_event_types(client, me):
     ] == [
         "discovery-call",
         "strategy-session",
+        "sales-intro",  # the organization's list has the team's event types too
+        "team-demo",
+        "group-qa",
     ]
 
 

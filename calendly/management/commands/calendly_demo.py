@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.urls import reverse
 
-from calendly.sandbox.server import DEFAULT_TOKEN, USER_SLUG
+from calendly.sandbox.records import DEFAULT_TOKEN, USER_SLUG
 from workspaces.models import Workspace
 
 

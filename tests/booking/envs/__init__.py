@@ -3,7 +3,7 @@
 ``booking_provider_env`` (tests/booking/conftest.py) builds one of these per test and yields it;
 its interface is in that module's docstring. ``fake`` (``envs/fake.py``) is a test double of the
 provider protocol; ``ghl`` and ``calendly`` are the real providers, through their real HTTP
-clients, against a stateful fake of GoHighLevel's API served by respx (``envs/ghl_api.py``) and
+clients, against a stateful fake of GoHighLevel's API served by respx (``ghl.sandbox``) and
 the Calendly sandbox.
 
 Each env says with flags what its calendar can do, so a test that needs a capability runs only

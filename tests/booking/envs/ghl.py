@@ -1,7 +1,7 @@
 """The ``ghl`` calendar: the real ``GhlProvider`` and client against the stateful fake of GHL's
-API (``envs/ghl_api.py``), for a workspace connected the way the GHL card connects it (a real,
-encrypted Connection made by ``ghl.connection.connect``, which asks the fake for the location
-and its calendars).
+API (``ghl.sandbox``, served through respx), for a workspace connected the way the GHL card
+connects it (a real, encrypted Connection made by ``ghl.connection.connect``, which asks the
+fake for the location and its calendars).
 
 GHL's own ``AppointmentCreate`` webhooks reach our endpoint as marketplace deliveries, signed
 with an Ed25519 key pair whose public half is ``GHL_WEBHOOK_PUBLIC_KEY`` for the test.
@@ -19,11 +19,13 @@ from django.urls import reverse
 
 from followups.errors import ProviderAuthError, ProviderUnavailable, SlotTaken
 from ghl import connection
+from ghl.client import MAX_ATTEMPTS
+from ghl.sandbox.mock import GhlSandbox
+from ghl.sandbox.records import BASE, CALENDAR, LOCATION, TOKEN
 from ghl.signatures import SIGNATURE_HEADER, WORKFLOW_SECRET_HEADER
 from integrations import connections
 
-from . import MEETING
-from .ghl_api import BASE, CALENDAR, LOCATION, TOKEN, GhlApi
+from . import MEETING, OTHER_PERSON
 from .webhooks import Endpoint, Sent, check_webhooks_change_nothing
 
 
@@ -39,11 +41,11 @@ class Signer:
         return {SIGNATURE_HEADER: base64.b64encode(self.key.sign(body)).decode()}
 
 
-def point_at_fake(settings) -> GhlApi:
+def point_at_fake(settings) -> GhlSandbox:
     settings.GHL_API_BASE = BASE
     settings.GHL_API_VERSION_CALENDARS = "2021-04-15"
     settings.GHL_API_VERSION_CONTACTS = "2021-07-28"
-    return GhlApi().start()
+    return GhlSandbox(base=BASE, other=OTHER_PERSON).start()
 
 
 def connect(workspace) -> None:
@@ -75,7 +77,7 @@ class GhlEnv:
     takes_idempotency_key = False  # GHL has no idempotency key: a retry looks its booking up
     sends_webhooks = True
 
-    def __init__(self, *, workspace, api: GhlApi, signer: Signer, endpoint: Endpoint):
+    def __init__(self, *, workspace, api: GhlSandbox, signer: Signer, endpoint: Endpoint):
         self.workspace = workspace
         self.api = api
         self.signer = signer
@@ -117,7 +119,7 @@ class GhlEnv:
             self.api.refuse_next_booking(401, "Invalid JWT")
             return "GoHighLevel rejected the token"
         if isinstance(exc, ProviderUnavailable):
-            self.api.unreachable_for_next_booking()
+            self.api.unreachable_for_next_booking(MAX_ATTEMPTS)
             return "GoHighLevel is not answering"
         raise TypeError(f"The GHL env can't make GoHighLevel answer {exc!r}")
 
