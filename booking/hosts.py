@@ -21,23 +21,26 @@ class Host:
 
 
 def record_hosts(
-    *, appointments: QuerySet[Appointment], hosts: list[Host], event_type_name: str = ""
+    *,
+    workspace: Workspace,
+    appointments: QuerySet[Appointment],
+    hosts: list[Host],
+    event_type_name: str = "",
 ) -> int:
-    """Set the hosts (and, when given, the event type's name) of ``appointments``; rows that
-    already say so are left alone. Returns how many changed."""
+    """Set the hosts (and, when given, the event type's name) of the workspace's
+    ``appointments``; rows that already say so are left alone. Returns how many changed."""
     hosts = [Host(name=h.name.strip(), email=h.email.strip().lower()) for h in hosts]
-    listed = [{"name": h.name, "email": h.email} for h in hosts]
     first = hosts[0] if hosts else Host(name="", email="")
-    changes = {
-        "hosts": listed,
+    wanted = {
+        "hosts": [{"name": h.name, "email": h.email} for h in hosts],
         "host_name": first.name[:255],
         "host_email": first.email[:254],
+        "host_user": _member(workspace, first.email),
     }
     if event_type_name:
-        changes["event_type_name"] = event_type_name[:255]
+        wanted["event_type_name"] = event_type_name[:255]
     changed = 0
-    for appointment in appointments.select_related("workspace"):
-        wanted = {**changes, "host_user": _member(appointment.workspace, first.email)}
+    for appointment in appointments.filter(workspace=workspace):
         if all(getattr(appointment, key) == value for key, value in wanted.items()):
             continue
         for key, value in wanted.items():

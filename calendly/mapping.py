@@ -140,6 +140,7 @@ def record_hosts(
     else:
         appointments = appointments.filter(secondary_id=event.uri)
     return booking_hosts.record_hosts(
+        workspace=workspace,
         appointments=appointments,
         hosts=[booking_hosts.Host(name=h.name, email=h.email) for h in event.hosts],
         event_type_name=event.name,

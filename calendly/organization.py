@@ -51,10 +51,15 @@ def blind_spot(*, scope: str, role: str, user: str, event_types: list[dict]) -> 
     if scope != USER:
         return ""
     others = sorted({t["name"] for t in event_types if t.get("owner") and t.get("owner") != user})
-    who = "a member with the role “user”" if role == USER else "not an owner or admin"
+    who = (
+        "is a member with the role “user” of the organization"
+        if role == USER
+        else "has no role Calendly would tell us (a token without organizations:read, or no "
+        "organization)"
+    )
     missed = f" ({', '.join(others)})" if others else ""
     return (
-        f"The connected Calendly user is {who} of the organization, so the webhook "
+        f"The connected Calendly user {who}, so the webhook "
         "subscription is user-scoped: it hears only of bookings this user hosts. Bookings of "
         f"team event types hosted by other members{missed} are not seen here. Make this user "
         "an owner or admin of the organization in Calendly (or connect an admin's token): the "

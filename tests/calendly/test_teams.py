@@ -376,3 +376,30 @@ def test_the_link_fallback_works_on_a_team_event_type(
 
     assert link.startswith(f"{calendly_sandbox.base_url}/d/") and "/sales-intro?" in link
     assert f"utm_content={lead.pk}" in link
+
+
+def test_the_card_ticks_tracked_event_types_and_shows_them(
+    api, workspace, calendly_sandbox, calendly_receiver, on_commit, admin_client
+):
+    connect(api, workspace, calendly_sandbox, on_commit)
+    tab = reverse("integrations_tab", args=[workspace.public_id])
+    url = reverse("integrations_connect", args=[workspace.public_id, "calendly"])
+
+    with on_commit():
+        admin_client.post(
+            url,
+            {
+                "event_type": calendly_sandbox.event_type_uri(),
+                "tracked_event_types": ["", calendly_sandbox.event_type_uri(SALES_INTRO)],
+            },
+        )
+    html = admin_client.get(tab).content.decode()
+
+    assert "Sales Intro (round robin)" in html.split('id="calendly-tracked-event-types"')[1]
+    assert f'value="{calendly_sandbox.event_type_uri(SALES_INTRO)}" checked' in html
+
+    with on_commit():  # nothing ticked: only the hidden field is sent
+        admin_client.post(
+            url, {"event_type": calendly_sandbox.event_type_uri(), "tracked_event_types": [""]}
+        )
+    assert api.get(path(workspace)).json()["tracked_event_types"] == []
