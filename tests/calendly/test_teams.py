@@ -12,9 +12,12 @@ from rest_framework_api_key.models import APIKey
 
 from booking.models import Appointment
 from calendly import tasks
+from calendly.account import webhook_url
+from calendly.client import CalendlyClient
 from calendly.models import Subscription
 from calendly.provider import CalendlyProvider
-from integrations.models import WebhookDelivery
+from calendly.subscriptions import EVENTS
+from integrations.models import Connection, WebhookDelivery
 from tests.calendly.helpers import feed
 from tests.factories import LeadFactory, MembershipFactory, UserFactory
 
@@ -177,6 +180,28 @@ def test_a_role_change_switches_the_scope_making_the_new_one_before_deleting_the
 
     [again] = ours(calendly_sandbox, workspace)
     assert again["scope"] == "organization"
+
+
+def test_a_booking_heard_by_both_scopes_during_a_switch_is_one_appointment(
+    client, api, workspace, lead, calendly_sandbox, calendly_receiver, on_commit
+):
+    connect(api, workspace, calendly_sandbox, on_commit)  # the owner's: organization-scoped
+    state = calendly_sandbox.state()
+    # The user-scoped one a switch makes, while the organization's is not deleted yet.
+    CalendlyClient(calendly_sandbox.token).create_webhook_subscription(
+        webhook_url(workspace),
+        EVENTS,
+        state["organization"],
+        "user",
+        user=state["user"]["uri"],
+        signing_key=Connection.objects.get(workspace=workspace).secret("webhook_signing_key"),
+    )
+
+    calendly_sandbox.book(email=lead.email, name="Jordan Lee")  # Casey hosts it: both hear
+    hear(client, calendly_receiver, on_commit, count=2)
+
+    assert Appointment.objects.count() == 1
+    assert WebhookDelivery.objects.count() == 1
 
 
 # Tracked event types, hosts
