@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from rest_framework_api_key.models import APIKey
 
 from booking import offers
+from booking.hosts import hosted_by
 from booking.in_flight import attempt_in_flight, refusal
 from booking.inbound import receive_message
 from booking.message_log import lead_messages
@@ -158,7 +159,8 @@ class LeadOffersView(WorkspaceAPIView):
 
 
 class AppointmentsView(WorkspaceAPIView):
-    """GET: the workspace's appointments, filtered by status, provider and start (from/to)."""
+    """GET: the workspace's appointments, filtered by status, provider, start (from/to) and
+    host (``host=<e-mail>``)."""
 
     def get(self, request, workspace_id):
         filters = _valid(AppointmentFilterSerializer, request.query_params)
@@ -171,6 +173,8 @@ class AppointmentsView(WorkspaceAPIView):
             qs = qs.filter(start_at__gte=filters["from"])
         if filters.get("to"):
             qs = qs.filter(start_at__lte=filters["to"])
+        if filters.get("host"):
+            qs = hosted_by(qs, filters["host"])
         paginator = PageSizePagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(AppointmentSerializer(page, many=True).data)

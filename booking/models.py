@@ -38,6 +38,20 @@ class Appointment(models.Model):
     )
     # The new booking's id when the reschedule was heard of before the new booking itself.
     rescheduled_to_external_id = models.CharField(max_length=500, blank=True)
+    # What was booked and who hosts it, as the provider says (a round robin's host may change):
+    # ``hosts`` is every host as ``{"name", "email"}``; the first is also kept in ``host_name``
+    # and ``host_email``, and ``host_user`` is the workspace member with that e-mail, if any.
+    event_type_name = models.CharField(max_length=255, blank=True)
+    hosts = models.JSONField(default=list, blank=True)
+    host_name = models.CharField(max_length=255, blank=True)
+    host_email = models.EmailField(max_length=254, blank=True)
+    host_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="hosted_appointments",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -51,6 +65,7 @@ class Appointment(models.Model):
         indexes = [
             models.Index(fields=["workspace", "start_at"], name="appt_ws_start"),
             models.Index(fields=["lead", "status"], name="appt_lead_status"),
+            models.Index(fields=["workspace", "host_email"], name="appt_ws_host"),
         ]
 
     def __str__(self):

@@ -4,11 +4,12 @@ page costs the same number of queries for 1 row or 100."""
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from booking.hosts import hosted_by
 from booking.models import Appointment
 
 
 def appointments_for(
-    *, workspace, when: str = "upcoming", status: str = "", provider: str = ""
+    *, workspace, when: str = "upcoming", status: str = "", provider: str = "", host: str = ""
 ) -> QuerySet[Appointment]:
     qs = Appointment.objects.filter(workspace=workspace).select_related("lead")
     now = timezone.now()
@@ -20,7 +21,20 @@ def appointments_for(
         qs = qs.filter(status=status)
     if provider:
         qs = qs.filter(provider=provider)
+    if host:
+        qs = hosted_by(qs, host)
     return qs
+
+
+def hosts_of(*, workspace) -> list[tuple[str, str]]:
+    """(e-mail, name) of everyone who hosts one of the workspace's appointments, by name."""
+    rows = (
+        Appointment.objects.filter(workspace=workspace)
+        .exclude(host_email="")
+        .values_list("host_email", "host_name")
+        .distinct()
+    )
+    return sorted(dict(rows).items(), key=lambda row: (row[1] or row[0]).lower())
 
 
 def appointments_of_lead(*, lead) -> QuerySet[Appointment]:

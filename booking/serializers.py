@@ -129,6 +129,7 @@ class AppointmentFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Appointment.Status.choices, required=False)
     provider = serializers.CharField(max_length=20, required=False)
     to = BoundedDateTimeField(required=False)
+    host = serializers.EmailField(required=False)  # a host's e-mail: the appointments it hosts
 
     def get_fields(self):
         fields = super().get_fields()
@@ -157,6 +158,10 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "end_at",
             "status",
             "source",
+            "event_type_name",
+            "host_name",
+            "host_email",
+            "hosts",
             "created_at",
             "updated_at",
         ]

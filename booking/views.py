@@ -14,7 +14,7 @@ from booking.forms import ReplyForm, TaskForm
 from booking.in_flight import attempt_in_flight, refusal
 from booking.inbound import receive_message
 from booking.models import Appointment, BookingAttempt, OfferedSlot
-from booking.selectors import appointments_for, appointments_of_lead
+from booking.selectors import appointments_for, appointments_of_lead, hosts_of
 from booking.suggestions import book_suggestion
 from followups import services as followups
 from followups.errors import ProviderError
@@ -36,7 +36,10 @@ def appointment_list(request):
         status = ""
     if provider not in dict(provider_choices.choices()):
         provider = ""
-    qs = appointments_for(workspace=workspace, when=when, status=status, provider=provider)
+    host = _host_filter(request)
+    qs = appointments_for(
+        workspace=workspace, when=when, status=status, provider=provider, host=host
+    )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -49,8 +52,19 @@ def appointment_list(request):
             "statuses": Appointment.Status.choices,
             "providers": provider_choices.choices(),
             "tz": zoneinfo.ZoneInfo(workspace.timezone),
+            "host": "me" if request.GET.get("host", "").strip().lower() == "me" else host,
+            "hosts": hosts_of(workspace=workspace),
         },
     )
+
+
+def _host_filter(request) -> str:
+    """The host e-mail to filter on: ``host=me`` is the signed-in member (a setter who is also
+    a Calendly host); anything that is not an e-mail filters nothing."""
+    wanted = request.GET.get("host", "").strip().lower()
+    if wanted == "me":
+        return (request.user.email or "").strip().lower() or "-"
+    return wanted if "@" in wanted else ""
 
 
 @workspace_view(roles=MEMBERS)

@@ -51,6 +51,7 @@ class Account:
     duration_minutes: int | None = None
     required_questions: tuple[str, ...] = ()
     timezone: str = ""
+    watched: frozenset[str] = frozenset()  # the booked event type's URI and the tracked ones'
 
     @property
     def duration(self) -> timedelta | None:
@@ -101,6 +102,19 @@ def chosen_event_type(workspace: Workspace) -> str:
     """The URI of the event type this workspace books (what webhooks are filtered on)."""
     stored = load(workspace)
     return (stored.config.get("event_type_uri") or "") if stored else ""
+
+
+def watched_event_types(workspace: Workspace) -> set[str]:
+    """The URIs of the event types whose bookings this workspace acts on: the one it books
+    into and the ones it tracks."""
+    stored = load(workspace)
+    return watched_of(stored.config) if stored else set()
+
+
+def watched_of(config: dict) -> set[str]:
+    uris = [config.get("event_type_uri") or ""]
+    uris += [t.get("uri", "") for t in config.get("tracked_event_types") or []]
+    return {uri.rstrip("/") for uri in uris if uri}
 
 
 def webhook_url(workspace: Workspace) -> str:
@@ -243,6 +257,7 @@ def _account(stored, *, usable_only: bool, need_event_type: bool) -> Account | N
         duration_minutes=config.get("event_type_duration") or None,
         required_questions=tuple(config.get("required_questions") or ()),
         timezone=config.get("timezone", ""),
+        watched=frozenset(watched_of(config)),
     )
 
 

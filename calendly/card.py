@@ -10,7 +10,7 @@ from integrations.models import Connection
 from integrations.providers import find_spec
 from workspaces.models import Workspace
 
-from . import account, connection
+from . import account, connection, scopes
 from .models import Subscription
 
 SUBSCRIPTION_LABELS = {
@@ -26,11 +26,14 @@ def card_context(*, workspace: Workspace, **kwargs) -> dict:
     live = stored is not None and stored.status != Connection.Status.DISCONNECTED
     subscription = status["subscription"]
     args = [workspace.public_id]
+    listed = stored.config.get("event_types", []) if live else []
+    tracked = {t["uri"] for t in status["tracked_event_types"]}
     return {
         "calendly": status,
         "calendly_live": live,
-        "calendly_event_types": stored.config.get("event_types", []) if live else [],
-        "calendly_scopes": connection.REQUIRED_SCOPES,
+        "calendly_event_types": listed,
+        "calendly_event_type_groups": _grouped(listed, tracked),
+        "calendly_scopes": scopes.REQUIRED_SCOPES,
         "calendly_oauth": connection.oauth_configured(),
         "calendly_subscription": subscription,
         "calendly_subscription_row": Subscription.objects.filter(workspace=workspace).first(),
@@ -71,3 +74,13 @@ def connect_from_card(*, workspace: Workspace, data: dict, actor=None, actor_lab
             workspace=workspace, provider="calendly", actor=actor, actor_label=actor_label
         )
     return result
+
+
+def _grouped(event_types: list[dict], tracked: set[str]) -> list[dict]:
+    """The event types by owner (the user's own, each team's, the organization's), in the
+    order Calendly listed them, each marked when tracked."""
+    groups: dict[str, list[dict]] = {}
+    for event_type in event_types:
+        label = event_type.get("owner_label") or "Your event types"
+        groups.setdefault(label, []).append({**event_type, "tracked": event_type["uri"] in tracked})
+    return [{"owner": owner, "event_types": items} for owner, items in groups.items()]

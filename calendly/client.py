@@ -29,6 +29,7 @@ from .dialect import BOOKING, PROBE, READ, SAFE_WRITE, CalendlyDialect
 from .types import (
     EventType,
     Invitee,
+    Membership,
     ScheduledEvent,
     SchedulingLink,
     User,
@@ -92,6 +93,18 @@ class CalendlyClient(Closing):
             params["active"] = "true" if active else "false"
         items = self._collect("/event_types", params=params, action="list event types")
         return self._http.parse_each(EventType.from_api, items, what="event type")
+
+    def organization_memberships(
+        self, *, organization: str, user: str | None = None
+    ) -> list[Membership]:
+        """The organization's members with their roles (only ``user``'s when given)."""
+        params = {"organization": organization}
+        if user:
+            params["user"] = user
+        items = self._collect(
+            "/organization_memberships", params=params, action="read organization memberships"
+        )
+        return self._http.parse_each(Membership.from_api, items, what="organization membership")
 
     def available_times(self, event_type: str, start: datetime, end: datetime) -> list[Slot]:
         """Free start times in ``[start, end)``, sorted, in UTC.

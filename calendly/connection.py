@@ -12,15 +12,12 @@ the event types to choose from and any missing scopes as plain config.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from followups.errors import InvalidSetting, ProviderAuthError, ProviderPermissionError
 from integrations import connections
@@ -39,25 +36,24 @@ from .account import (
     iso,
     load,
     stored_token,
+    watched_of,
     webhook_url,
 )
-from .client import WRITE_PROBES, CalendlyClient
-from .event_types import resolve_event_type
+from .client import CalendlyClient
+from .event_types import (
+    LINK_HINT,
+    list_event_types,
+    owner_label,
+    resolve_event_type,
+    resolve_tracked,
+)
 from .models import Subscription
+from .organization import blind_spot
+from .scopes import probe_scopes, scopes_message
 from .types import EventType, OAuthTokens, User
 
 logger = logging.getLogger(__name__)
 
-# What the product needs (calendly-api.md, Scopes), in the order Calendly's token page lists them.
-REQUIRED_SCOPES = (
-    "users:read",
-    "event_types:read",
-    "availability:read",
-    "scheduled_events:read",
-    "scheduled_events:write",
-    "scheduling_links:write",
-    "webhooks:write",
-)
 CHOOSE_EVENT_TYPE = (
     "Choose the event type to book into: pick it from the list or paste its booking link."
 )
@@ -73,6 +69,7 @@ class Verified:
     missing_scopes: tuple[str, ...] = ()
     refusals: tuple[str, ...] = ()  # 403s that name no scope (the plan lacks a feature)
     event_type_error: InvalidSetting | None = None  # what was asked for can't be booked
+    tracked: tuple[EventType, ...] | None = None  # None: keep the ones tracked so far
 
 
 @dataclass(frozen=True)
@@ -112,13 +109,40 @@ def status(workspace: Workspace) -> dict[str, Any]:
             "duration": config.get("event_type_duration"),
             "scheduling_url": config.get("event_type_url", ""),
             "required_questions": config.get("required_questions", []),
+            "kind": config.get("event_type_kind", ""),
+            "owner": config.get("event_type_owner", ""),
         },
+        "tracked_event_types": [
+            {key: t.get(key, "") for key in ("uri", "name", "scheduling_url", "kind")}
+            for t in config.get("tracked_event_types") or []
+        ],
         "missing_scopes": config.get("missing_scopes", []),
         "token_hint": stored.token_hint if live else "",
         "token_expires_at": config.get("token_expires_at", "") or None,
         "webhook_url": webhook_url(workspace),
         "subscription": _subscription_status(subscription),
         "refused_webhooks": stored.rejected_count if stored else 0,
+        "visibility": _visibility(subscription, config),
+    }
+
+
+def _visibility(subscription, config: dict) -> dict[str, Any]:
+    """Whose bookings the subscription hears of, and what a user-scoped one misses."""
+    scope = subscription.scope if subscription is not None else ""
+    role = subscription.role if subscription is not None else ""
+    watched = [
+        t
+        for t in config.get("event_types") or []
+        if t.get("uri", "").rstrip("/") in watched_of(config)
+    ]
+    return {
+        "scope": scope,
+        "role": role,
+        "cannot_see": blind_spot(
+            scope=scope, role=role, user=config.get("user_uri", ""), event_types=watched
+        )
+        if scope
+        else "",
     }
 
 
@@ -144,8 +168,8 @@ def inspect(*, token: str, event_type: str = "", field: str = "event_type") -> V
     errors travel as they are; a refused event type is kept in ``event_type_error``."""
     with CalendlyClient(token) as client:
         user = client.me()
-        event_types = client.event_types(user=user.uri)
-        missing, refusals = _probe_scopes(client, user, event_types)
+        event_types = list_event_types(client, user)
+        missing, refusals = probe_scopes(client, user, event_types)
     chosen, problem = None, None
     try:
         chosen = resolve_event_type(event_types, event_type, field=field, owner=user.name)
@@ -216,6 +240,7 @@ def connect(*, workspace: Workspace, data: dict, actor=None, actor_label: str = 
             field=ACCESS_TOKEN,
         )
     verified = verify(token=token, event_type=wanted, field=field)
+    verified = _with_tracked(verified, data.get("tracked_event_types"), stored)
     if verified.missing_scopes:
         raise InvalidSetting(scopes_message(verified.missing_scopes), field=ACCESS_TOKEN)
     if verified.refusals:
@@ -245,7 +270,7 @@ def api_connect(*, workspace: Workspace, data: dict, actor=None, actor_label: st
     if not (data.get("event_type") or "").strip():
         raise InvalidSetting(
             "event_type is required: the event type's URI or its public booking link "
-            "(https://calendly.com/<user>/<event>).",
+            f"({LINK_HINT}).",
             field="event_type",
         )
     if not (data.get(ACCESS_TOKEN) or "").strip() and not has_credentials(workspace):
@@ -256,6 +281,19 @@ def api_connect(*, workspace: Workspace, data: dict, actor=None, actor_label: st
         actor=actor,
         actor_label=actor_label,
     )
+
+
+def _with_tracked(verified: Verified, asked: list[str] | None, stored) -> Verified:
+    """The tracked event types asked for (each must resolve, or the form is refused), or, when
+    none were sent, the ones tracked so far that still exist."""
+    if asked is not None:
+        tracked = resolve_tracked(verified.event_types, asked)
+    else:
+        live = stored is not None and stored.status != Connection.Status.DISCONNECTED
+        listed = stored.config.get("tracked_event_types") or [] if live else []
+        kept = {t.get("uri") for t in listed}
+        tracked = [t for t in verified.event_types if t.uri in kept and not t.deleted_at]
+    return replace(verified, tracked=tuple(tracked))
 
 
 def connect_oauth(*, workspace: Workspace, tokens: OAuthTokens, actor=None, actor_label=""):
@@ -271,13 +309,7 @@ def connect_oauth(*, workspace: Workspace, tokens: OAuthTokens, actor=None, acto
         (t for t in verified.event_types if t.uri == previous and t.active and not t.deleted_at),
         None,
     )
-    verified = Verified(
-        user=verified.user,
-        event_types=verified.event_types,
-        chosen=chosen,
-        missing_scopes=verified.missing_scopes,
-        refusals=verified.refusals,
-    )
+    verified = _with_tracked(replace(verified, chosen=chosen), None, stored)
     conn = _store(
         workspace=workspace,
         verified=verified,
@@ -321,19 +353,15 @@ def _store(
         "timezone": user.timezone,
         "organization_uri": user.current_organization,
         "event_types": [
-            {
-                "uri": t.uri,
-                "name": t.name,
-                "duration": t.duration,
-                "scheduling_url": t.scheduling_url,
-            }
-            for t in verified.event_types
-            if t.active and not t.deleted_at
+            _listed(t, user) for t in verified.event_types if t.active and not t.deleted_at
         ],
+        "tracked_event_types": [_listed(t, user) for t in verified.tracked or ()],
         "event_type_uri": chosen.uri if chosen else "",
         "event_type_name": chosen.name if chosen else "",
         "event_type_duration": chosen.duration if chosen else None,
         "event_type_url": chosen.scheduling_url if chosen else "",
+        "event_type_kind": chosen.kind_label if chosen else "",
+        "event_type_owner": owner_label(chosen, user) if chosen else "",
         "required_questions": list(chosen.required_questions) if chosen else [],
         "missing_scopes": list(verified.missing_scopes),
         **extra_config,
@@ -360,6 +388,19 @@ def _store(
     return conn
 
 
+def _listed(event_type: EventType, user: User) -> dict[str, Any]:
+    """An event type as the card lists it: grouped by its owner, with its kind."""
+    return {
+        "uri": event_type.uri,
+        "name": event_type.name,
+        "duration": event_type.duration,
+        "scheduling_url": event_type.scheduling_url,
+        "kind": event_type.kind_label,
+        "owner": event_type.owner,
+        "owner_label": owner_label(event_type, user),
+    }
+
+
 def _expect_subscription(workspace: Workspace) -> None:
     """Until the task has made it, a subscription that doesn't exist yet is "being set up",
     not "never created": the card and the admin API answer before a worker has run."""
@@ -382,75 +423,6 @@ def _enqueue_subscription(workspace_id: int) -> None:
 def request_subscription_check(*, workspace: Workspace) -> None:
     """The card's Repair button: the same task, after commit."""
     transaction.on_commit(partial(_enqueue_subscription, workspace.pk))
-
-
-def scopes_message(missing: tuple[str, ...] | list[str], *, oauth: bool = False) -> str:
-    names = ", ".join(missing)
-    plural = "s" if len(missing) > 1 else ""
-    if oauth:
-        return (
-            f"The Calendly OAuth app lacks the {names} scope{plural}: add "
-            f"{'them' if plural else 'it'} to the app in Calendly's developer portal, then "
-            "connect with Calendly again."
-        )
-    return (
-        f"This token lacks the {names} scope{plural}. In Calendly (Integrations → API & "
-        f"webhooks) create a personal access token with these scopes: "
-        f"{', '.join(REQUIRED_SCOPES)}; then paste it here."
-    )
-
-
-def _probe_scopes(
-    client: CalendlyClient, user: User, event_types: list[EventType]
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The needed scopes the token lacks, found with reads and write probes that change
-    nothing, and the messages of refusals that name no scope (a plan without the feature)."""
-    now = timezone.now()
-    sample = next((t for t in event_types if t.active and not t.deleted_at), None)
-    reads: list[Callable[[], Any]] = [
-        lambda: client.scheduled_events(
-            user=user.uri, min_start_time=now, max_start_time=now + timedelta(minutes=1)
-        ),
-    ]
-    if sample is not None:
-        reads.append(
-            lambda: client.available_times(
-                sample.uri, now + timedelta(hours=1), now + timedelta(hours=2)
-            )
-        )
-    if user.current_organization:
-        reads.append(
-            lambda: client.list_webhook_subscriptions(
-                user.current_organization, "user", user=user.uri
-            )
-        )
-    missing: list[str] = []
-    refusals: list[str] = []
-    for read in reads:
-        try:
-            read()
-        except ProviderPermissionError as exc:
-            if exc.missing_scopes:
-                missing.extend(exc.missing_scopes)
-            else:
-                refusals.append(exc.safe_message)
-    missing.extend(scope for scope in WRITE_PROBES if not client.may_write(scope))
-    ordered = [scope for scope in REQUIRED_SCOPES if scope in missing]
-    ordered += [scope for scope in dict.fromkeys(missing) if scope not in ordered]
-    return tuple(ordered), tuple(refusals)
-
-
-def record_scopes(*, workspace: Workspace, missing: tuple[str, ...]) -> None:
-    """Keep what the last check found missing, for the card (audited only when it changes)."""
-    stored = load(workspace)
-    if stored is None or list(stored.config.get("missing_scopes", [])) == list(missing):
-        return
-    connections.update_connection(
-        workspace=workspace,
-        provider=PROVIDER,
-        config={"missing_scopes": list(missing)},
-        actor_label="connection check",
-    )
 
 
 # Services: disabling

@@ -1,13 +1,61 @@
-"""Which Calendly event type a workspace books into: the one an admin names by its URI or its
-public booking link, among the event types Calendly listed for the token."""
+"""Which Calendly event types a workspace books into and tracks: the ones an admin names by URI
+or public booking link, among those Calendly lists for the token: the user's own, and the
+organization's (its teams' round robin, collective and group event types, whose links read
+``https://calendly.com/<team-slug>/<event-slug>``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from followups.errors import InvalidSetting
+from followups.errors import InvalidSetting, ProviderPermissionError
 
-from .types import EventType
+from .client import CalendlyClient
+from .types import EventType, User
+
+LINK_HINT = "https://calendly.com/<you or your team>/<event>"
+
+
+def list_event_types(client: CalendlyClient, user: User) -> list[EventType]:
+    """The user's own event types, then the organization's that are not the user's (a team's
+    shared ones), each once. A token that may not read the organization's list still gets
+    its own."""
+    own = client.event_types(user=user.uri)
+    shared: list[EventType] = []
+    if user.current_organization:
+        try:
+            shared = client.event_types(organization=user.current_organization)
+        except ProviderPermissionError:
+            shared = []
+    seen = {t.uri for t in own}
+    others = [t for t in shared if t.uri not in seen]
+    others.sort(key=lambda t: (t.owner_type != "Team", t.owner_name.lower(), t.name.lower()))
+    return own + list({t.uri: t for t in others}.values())
+
+
+def owner_label(event_type: EventType, user: User | None = None) -> str:
+    """Whose event type it is, for grouping: the user's own, a team's, another member's."""
+    if user is not None and event_type.owner == user.uri:
+        return f"{user.name} (you)" if user.name else "Your own"
+    if event_type.owner_type == "Team":
+        return f"Team: {event_type.owner_name}" if event_type.owner_name else "A team"
+    return event_type.owner_name or "The organization"
+
+
+def resolve_tracked(
+    event_types: list[EventType], wanted: Iterable[str], *, field: str = "tracked_event_types"
+) -> list[EventType]:
+    """Each URI or booking link of ``wanted`` resolved (in order, each once); the first that
+    resolves to nothing bookable refuses the lot, naming it."""
+    found: dict[str, EventType] = {}
+    for item in wanted:
+        try:
+            event_type = resolve_event_type(event_types, item, field=field)
+        except InvalidSetting as exc:
+            raise InvalidSetting(f"“{item.strip()}”: {exc.safe_message}", field=field) from None
+        if event_type is not None:
+            found.setdefault(event_type.uri, event_type)
+    return list(found.values())
 
 
 def resolve_event_type(
@@ -22,8 +70,7 @@ def resolve_event_type(
     key = _comparable(wanted)
     if key is None:
         raise InvalidSetting(
-            "Paste the event type's booking link (https://calendly.com/<you>/<event>) or "
-            "choose one from the list.",
+            f"Paste the event type's booking link ({LINK_HINT}) or choose one from the list.",
             field=field,
         )
     found = next((t for t in event_types if _comparable(t.uri) == key), None) or next(

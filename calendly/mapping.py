@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from booking import hosts as booking_hosts
 from booking import lifecycle
 from booking.matching import Invitee as Person
 from booking.matching import match_lead
@@ -36,7 +37,7 @@ from integrations.providers import BookingRef
 from workspaces import stamps
 from workspaces.models import Lead, Workspace
 
-from .account import chosen_event_type
+from .account import watched_event_types
 from .payloads import (
     INVITEE_CANCELED,
     INVITEE_CREATED,
@@ -140,7 +141,27 @@ def apply_invitee(
     lead = _lead_for(workspace, invitee)
     if lead is None:
         return UNMATCHED
-    return action(workspace=workspace, lead=lead, facts=facts, source=source) or PROCESSED
+    outcome = action(workspace=workspace, lead=lead, facts=facts, source=source) or PROCESSED
+    record_hosts(workspace, facts.event, invitee_uris=[invitee.uri])
+    return outcome
+
+
+def record_hosts(
+    workspace: Workspace, event: ScheduledEvent, *, invitee_uris: list[str] | None = None
+) -> int:
+    """The event's hosts (``event_memberships``) and event type name on our appointments of
+    it: the invitees named, or every one of the event (a reassignment found by reconcile)."""
+    appointments = Appointment.objects.filter(workspace=workspace, provider=PROVIDER)
+    if invitee_uris is not None:
+        appointments = appointments.filter(external_id__in=invitee_uris)
+    else:
+        appointments = appointments.filter(secondary_id=event.uri)
+    return booking_hosts.record_hosts(
+        workspace=workspace,
+        appointments=appointments,
+        hosts=[booking_hosts.Host(name=h.name, email=h.email) for h in event.hosts],
+        event_type_name=event.name,
+    )
 
 
 def _created(*, workspace, lead, facts: Facts, source: str) -> str | None:
@@ -233,9 +254,9 @@ def ref_of(invitee_uri: str) -> BookingRef:
 
 
 def _is_ours(workspace: Workspace, facts: Facts) -> bool:
-    """Of the workspace's chosen event type, or about a booking we already hold."""
-    chosen = chosen_event_type(workspace)
-    if chosen and facts.event.event_type.rstrip("/") == chosen.rstrip("/"):
+    """Of the event type the workspace books into or of one it tracks, or about a booking we
+    already hold."""
+    if facts.event.event_type.rstrip("/") in watched_event_types(workspace):
         return True
     invitee = facts.invitee
     related = [uri for uri in (invitee.uri, invitee.old_invitee) if uri]

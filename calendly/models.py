@@ -35,6 +35,10 @@ class Subscription(models.Model):
     # only while this matches the key we hold, so none is left signed with a key we lost.
     key_fingerprint = models.CharField(max_length=16, blank=True)
     state = models.CharField(max_length=20, choices=State.choices, default=State.NEVER)
+    # Which bookings it hears of: the whole organization's when the token's user is its owner or
+    # an admin, else only those the user hosts; ``role`` is that user's role at the last check.
+    scope = models.CharField(max_length=20, blank=True)
+    role = models.CharField(max_length=20, blank=True)
     checked_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)  # a safe message, never a key
     # The last time a check found it disabled or missing and made a new one, and why.

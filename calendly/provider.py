@@ -35,8 +35,9 @@ from followups.errors import (
 )
 from integrations.providers import BookingRef, BookingResult, ConnectionReport, Slot
 
-from . import connection
+from . import connection, scopes
 from .account import Account, account_for, client_for, mark_needs_reauth
+from .organization import whose_events
 from .types import Invitee, ScheduledEvent
 
 if TYPE_CHECKING:
@@ -167,7 +168,9 @@ class CalendlyProvider:
             window_start, window_end = start - FIND_WINDOW, start + FIND_WINDOW
         with self._client() as client:
             events = client.scheduled_events(
-                user=account.user_uri,
+                **whose_events(
+                    self.workspace, user=account.user_uri, organization=account.organization_uri
+                ),
                 invitee_email=lead.email,
                 status="active",
                 min_start_time=window_start,
@@ -198,16 +201,16 @@ class CalendlyProvider:
         except ProviderPermissionError as exc:
             missing = exc.missing_scopes or ("users:read", "event_types:read")
             return ConnectionReport(
-                ok=False, summary=connection.scopes_message(missing), missing_scopes=missing
+                ok=False, summary=scopes.scopes_message(missing), missing_scopes=missing
             )
-        connection.record_scopes(workspace=self.workspace, missing=verified.missing_scopes)
+        scopes.record_scopes(workspace=self.workspace, missing=verified.missing_scopes)
         user, chosen = verified.user, verified.chosen
         details = _details(user)
         if chosen is not None:
             details["event_type"] = chosen.name
         problems = list(verified.refusals)
         if verified.missing_scopes:
-            problems.insert(0, connection.scopes_message(verified.missing_scopes))
+            problems.insert(0, scopes.scopes_message(verified.missing_scopes))
         if verified.event_type_error is not None:
             problems.append(verified.event_type_error.safe_message)
         elif chosen is None:

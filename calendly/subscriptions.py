@@ -2,9 +2,12 @@
 pointing at this workspace's URL, signed with a key we hold.
 
 ``ensure`` is the health check and the repair in one (on connect, from the card's Repair button,
-and every ten minutes from beat): it lists the connected user's subscriptions, keeps ours when it
-is active and signed with the key we hold, deletes every other one for our URL (a disabled one, a
-leftover, one whose key we never stored), and creates one when none is left. So a subscription
+and every ten minutes from beat). It first reads the user's role in the organization: an owner's
+or admin's subscription is organization-scoped (every host's bookings), anyone else's
+user-scoped (``calendly.organization``). Then it lists the subscriptions for our URL, keeps ours
+when it is active, in that scope and signed with the key we hold, and creates one when none is
+left; every other one for our URL (a disabled one, a leftover, one whose key we never stored,
+the other scope's once ours is made) is deleted. So a subscription
 whose key we lost can't stay: with a personal access token the key is generated and stored,
 encrypted and committed, before the subscription is created with it (DOMAIN.md, Lessons). With
 OAuth, Calendly signs with the OAuth app's key (``CALENDLY_WEBHOOK_SIGNING_KEY``).
@@ -16,14 +19,19 @@ conditional UPDATE), so a second click, or a click during the beat's check, does
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from followups.errors import ProviderAuthError, ProviderError
+from followups.errors import (
+    ProviderAuthError,
+    ProviderBadRequest,
+    ProviderError,
+    ProviderPermissionError,
+)
 from workspaces.models import Workspace
 
 from .account import (
@@ -38,13 +46,13 @@ from .account import (
 from .client import CalendlyClient
 from .dialect import CalendlyConflict
 from .models import Subscription
+from .organization import ORGANIZATION, role_of, scope_for
 from .payloads import INVITEE_CANCELED, INVITEE_CREATED, NO_SHOW_CREATED, NO_SHOW_DELETED
 from .types import WebhookSubscription
 
 logger = logging.getLogger(__name__)
 
 EVENTS = (INVITEE_CREATED, INVITEE_CANCELED, NO_SHOW_CREATED, NO_SHOW_DELETED)
-SCOPE = "user"
 LEASE = timedelta(minutes=2)
 REMOVE_TIMEOUT = 5.0  # seconds: disabling must not hang on an unreachable Calendly
 State, Signing = Subscription.State, Subscription.Signing
@@ -103,9 +111,15 @@ def _ensure(workspace: Workspace, subscription: Subscription) -> Outcome:
     found = ""
     try:
         with client_for(account) as client:
-            found, kept = _sort_out(client, account, subscription, wanted)
+            role = role_of(client, user=account.user_uri, organization=account.organization_uri)
+            wanted = replace(wanted, scope=scope_for(role), role=role)
+            # Made in the wanted scope before the other scope's is deleted, so a scope change
+            # (a new token, a role gained or lost) leaves no gap; an overlap is deduplicated.
+            found, kept, others = _sort_out(client, account, subscription, wanted)
             if kept is None:
                 kept = _create(client, account, subscription, wanted)
+            for uri in others - {kept.uri}:
+                _delete_replaced(client, uri)
     except ProviderAuthError as exc:
         mark_needs_reauth(workspace=workspace, error=exc.safe_message)
         return _record(subscription, State.ERROR, error=exc.safe_message)
@@ -134,41 +148,66 @@ class _Wanted:
     signing: str
     key: str
     fingerprint: str
+    scope: str = "user"
+    role: str = ""
 
 
 def _sort_out(
     client: CalendlyClient, account, subscription: Subscription, wanted: _Wanted
-) -> tuple[str, WebhookSubscription | None]:
-    """What the check found (active, disabled, missing, never) and the subscription to keep;
-    every other one for our URL is deleted."""
-    ours = [
-        sub
-        for sub in client.list_webhook_subscriptions(
-            account.organization_uri, SCOPE, user=account.user_uri
-        )
-        if _same_url(sub.callback_url, wanted.url)
-    ]
-    kept = next((sub for sub in ours if _reusable(sub, subscription, wanted)), None)
-    for sub in ours:
+) -> tuple[str, WebhookSubscription | None, set[str]]:
+    """What the check found (active, disabled, missing, never), the subscription to keep, and
+    the other scope's to delete once ours is there. Those of the wanted scope that can't be
+    kept are deleted now: Calendly allows one per URL and scope."""
+    ours = _listed(client, account, wanted.url, admin=wanted.scope == ORGANIZATION)
+    same = [sub for sub in ours if sub.scope == wanted.scope]
+    kept = next((sub for sub in same if _reusable(sub, subscription, wanted)), None)
+    for sub in same:
         if sub is not kept:
             logger.info("Deleting Calendly subscription %s (%s)", sub.uri, sub.state)
             client.delete_webhook_subscription(sub.uri)
+    others = {sub.uri for sub in ours if sub.scope != wanted.scope}
+    if subscription.uri and subscription.scope and subscription.scope != wanted.scope:
+        others.add(subscription.uri)  # a non-admin can no longer list the organization's
     recorded = next((sub for sub in ours if sub.uri == subscription.uri), None)
     if kept is not None:
         found = State.ACTIVE
-    elif recorded is not None and not recorded.is_active:
+    elif recorded is not None and recorded.scope == wanted.scope and not recorded.is_active:
         found = State.DISABLED
-    elif subscription.uri:
+    elif subscription.uri and subscription.uri not in others:
         found = State.MISSING
     else:
         found = State.NEVER
-    return found, kept
+    return found, kept, others
+
+
+def _listed(client: CalendlyClient, account, url: str, *, admin: bool) -> list:
+    """Our URL's subscriptions in the user's scope, and the organization's when it may list
+    them."""
+    found = client.list_webhook_subscriptions(
+        account.organization_uri, "user", user=account.user_uri
+    )
+    if admin:
+        try:
+            found += client.list_webhook_subscriptions(account.organization_uri, ORGANIZATION)
+        except ProviderPermissionError as exc:  # the role was lost since the last check
+            logger.info("Organization subscriptions not listable: %s", exc.safe_message)
+    return [sub for sub in found if _same_url(sub.callback_url, url)]
+
+
+def _delete_replaced(client: CalendlyClient, uri: str) -> None:
+    """The replaced one goes; when Calendly refuses (a role just lost), it is left to Calendly:
+    what it still sends repeats what the new one sends, and is deduplicated."""
+    logger.info("Deleting Calendly subscription %s (replaced)", uri)
+    try:
+        client.delete_webhook_subscription(uri)
+    except (ProviderPermissionError, ProviderBadRequest) as exc:
+        logger.warning("Old Calendly subscription %s not deleted: %s", uri, exc.safe_message)
 
 
 def _reusable(sub: WebhookSubscription, subscription: Subscription, wanted: _Wanted) -> bool:
     if not sub.is_active or not set(EVENTS) <= set(sub.events):
         return False
-    recorded = sub.uri == subscription.uri
+    recorded = sub.uri == subscription.uri and subscription.scope in ("", wanted.scope)
     if wanted.signing == Signing.OURS:
         # Only what we created with the key we hold now: any other was signed with a key we
         # don't have (or can't prove we have), and every delivery it sends would be refused.
@@ -189,8 +228,8 @@ def _create(
             wanted.url,
             EVENTS,
             account.organization_uri,
-            SCOPE,
-            user=account.user_uri,
+            wanted.scope,
+            user=account.user_uri if wanted.scope == "user" else None,
             signing_key=wanted.key or None,
         )
 
@@ -199,7 +238,7 @@ def _create(
     except CalendlyConflict:
         # One appeared for our URL since we listed (or our own create's answer was lost and
         # the client's retry met it): sort again, then keep it or make ours.
-        _, kept = _sort_out(client, account, subscription, wanted)
+        _, kept, _ = _sort_out(client, account, subscription, wanted)
         return kept if kept is not None else create()
 
 
@@ -221,6 +260,8 @@ def _record(
         subscription.callback_url = kept.callback_url
         subscription.signing = wanted.signing
         subscription.key_fingerprint = wanted.fingerprint
+        subscription.scope = wanted.scope
+        subscription.role = wanted.role
     detail = error
     if found in (State.DISABLED, State.MISSING):
         subscription.repaired_at = now
@@ -265,13 +306,8 @@ def remove(*, workspace: Workspace) -> Removal:
     try:
         with client_for(account, timeout=REMOVE_TIMEOUT) as client:
             uris = {subscription.uri} if subscription.uri else set()
-            uris |= {
-                sub.uri
-                for sub in client.list_webhook_subscriptions(
-                    account.organization_uri, SCOPE, user=account.user_uri
-                )
-                if _same_url(sub.callback_url, url)
-            }
+            admin = subscription.scope == ORGANIZATION
+            uris |= {sub.uri for sub in _listed(client, account, url, admin=admin)}
             for uri in uris:
                 client.delete_webhook_subscription(uri)
     except ProviderError as exc:
@@ -288,5 +324,6 @@ def _removed(subscription: Subscription, removal: Removal) -> Removal:
     subscription.key_fingerprint = ""
     if removal.ok:
         subscription.uri = ""
+        subscription.scope = ""
     subscription.save()
     return removal

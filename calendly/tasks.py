@@ -6,11 +6,13 @@ see ``calendly.subscriptions``.
 
 **Reconciliation**: ``reconcile_all`` (beat, every 5 minutes) claims each due workspace with one
 conditional UPDATE and enqueues ``reconcile_workspace``. A sweep lists the connected user's
-scheduled events from the last watermark (at most a day back) to 60 days ahead, and for those of
-the chosen event type that disagree with what we hold (an active one we don't have, a canceled one
+scheduled events (the organization's when the subscription is organization-scoped) from the last
+watermark (at most a day back) to 60 days ahead, and for those of the booked or a tracked event
+type that disagree with what we hold (an active one we don't have, a canceled one
 we still hold as booked) reads the invitees and applies them through the same mapping as the
 webhooks, with ``source=reconcile``: a booking found only here still goes through
-``record_booked``, so the follow-up engine reacts as for any booking.
+``record_booked``, so the follow-up engine reacts as for any booking. An event whose hosts
+changed (a round robin's reassignment) has them rewritten on our appointments.
 
 The claiming, the watermark and the back-off (a failed sweep never repeats itself every run; an
 event that fails to apply waits its own turn) are ``integrations.reconcile``'s; this module hands
@@ -36,7 +38,8 @@ from .account import (
     mark_needs_reauth,
     workspace_ids_with_credentials,
 )
-from .mapping import PROVIDER, apply_invitee
+from .mapping import PROVIDER, apply_invitee, record_hosts
+from .organization import whose_events
 from .payloads import INVITEE_CANCELED, INVITEE_CREATED
 from .types import ScheduledEvent
 
@@ -70,9 +73,10 @@ def check_all_subscriptions() -> int:
 
 def _repair(workspace, state, start, now) -> set[str]:
     account = account_for(workspace)
+    whose = whose_events(workspace, user=account.user_uri, organization=account.organization_uri)
     with client_for(account) as client:
         events = client.scheduled_events(
-            user=account.user_uri, min_start_time=start, max_start_time=now + HORIZON
+            **whose, min_start_time=start, max_start_time=now + HORIZON
         )
         return _apply_all(workspace, account, client, state, events, now)
 
@@ -95,14 +99,16 @@ reconcile_all, reconcile_workspace = reconcile.tasks(
 
 def _apply_all(workspace, account, client, state, events: list[ScheduledEvent], now) -> set[str]:
     """Apply the events that disagree with what we hold; returns the URIs that failed."""
-    ours = [event for event in events if event.event_type == account.event_type_uri]
-    held = dict(
-        Appointment.objects.filter(
-            workspace=workspace, provider=PROVIDER, secondary_id__in=[e.uri for e in ours]
-        ).values_list("secondary_id", "status")
-    )
+    ours = [event for event in events if event.event_type.rstrip("/") in account.watched]
+    rows = Appointment.objects.filter(
+        workspace=workspace, provider=PROVIDER, secondary_id__in=[e.uri for e in ours]
+    ).values_list("secondary_id", "status", "hosts")
+    held = {uri: status for uri, status, _ in rows}
+    hosted = {uri: [h.get("email") for h in hosts] for uri, _, hosts in rows}
     failed = set()
     for event in ours:
+        if event.uri in hosted and hosted[event.uri] != list(event.host_emails):
+            record_hosts(workspace, event)  # reassigned (a round robin's other host)
         if not _disagrees(event, held.get(event.uri)):
             continue
         if not _apply_one(workspace, client, state, event, now):

@@ -97,6 +97,8 @@ class EventType:
     pooling_type: str = ""
     type: str = ""
     owner: str = ""
+    owner_type: str = ""  # "User" or "Team" (an organization's shared types name the team)
+    owner_name: str = ""
     secret: bool = False
     deleted_at: datetime | None = None
     custom_questions: tuple[tuple[str, bool], ...] = ()
@@ -104,6 +106,15 @@ class EventType:
     @property
     def required_questions(self) -> tuple[str, ...]:
         return tuple(question for question, required in self.custom_questions if required)
+
+    @property
+    def kind_label(self) -> str:
+        """The kind as Calendly's own pages name it."""
+        if self.kind == "group":
+            return "group"
+        return {"round_robin": "round robin", "collective": "collective"}.get(
+            self.pooling_type, "one-on-one"
+        )
 
     @classmethod
     def from_api(cls, data: Any) -> EventType:
@@ -121,6 +132,8 @@ class EventType:
             pooling_type=text(data, "pooling_type", max_length=32),
             type=text(data, "type", max_length=64),
             owner=optional_uri(profile, "owner"),
+            owner_type=text(profile, "type", max_length=32),
+            owner_name=text(profile, "name", max_length=255),
             secret=flag(data, "secret"),
             deleted_at=optional_time(data.get("deleted_at"), field="deleted_at"),
             custom_questions=_questions(data.get("custom_questions")),
@@ -162,6 +175,49 @@ class Cancellation:
 
 
 @dataclass(frozen=True)
+class Host:
+    """One of a scheduled event's ``event_memberships``: who hosts it (a round robin's one,
+    or each of a collective's)."""
+
+    user: str = ""
+    name: str = ""
+    email: str = ""
+
+    @classmethod
+    def from_api(cls, data: Any) -> Host:
+        return cls(
+            user=optional_uri(data, "user"),
+            name=text(data, "user_name", max_length=255),
+            email=text(data, "user_email", max_length=254).lower(),
+        )
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A member of an organization and the role there (``owner``, ``admin`` or ``user``)."""
+
+    uri: str
+    role: str
+    user: str
+    organization: str = ""
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role in ("owner", "admin")
+
+    @classmethod
+    def from_api(cls, data: Any) -> Membership:
+        data = as_object(data, what="organization membership")
+        member = data.get("user") if isinstance(data.get("user"), Mapping) else {}
+        return cls(
+            uri=required_uri(data, "uri"),
+            role=text(data, "role", max_length=32),
+            user=optional_uri(member, "uri"),
+            organization=optional_uri(data, "organization"),
+        )
+
+
+@dataclass(frozen=True)
 class ScheduledEvent:
     uri: str
     name: str
@@ -171,7 +227,7 @@ class ScheduledEvent:
     event_type: str = ""
     location_type: str = ""
     join_url: str = ""
-    host_emails: tuple[str, ...] = ()
+    hosts: tuple[Host, ...] = ()
     cancellation: Cancellation | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -179,6 +235,10 @@ class ScheduledEvent:
     @property
     def is_canceled(self) -> bool:
         return self.status == "canceled"
+
+    @property
+    def host_emails(self) -> tuple[str, ...]:
+        return tuple(host.email for host in self.hosts if host.email)
 
     @classmethod
     def from_api(cls, data: Any) -> ScheduledEvent:
@@ -194,14 +254,7 @@ class ScheduledEvent:
             event_type=optional_uri(data, "event_type"),
             location_type=text(location, "type", max_length=64),
             join_url=join_url.strip() if isinstance(join_url, str) else "",
-            host_emails=tuple(
-                email
-                for email in (
-                    text(m, "user_email", max_length=254)
-                    for m in objects(data.get("event_memberships"))
-                )
-                if email
-            ),
+            hosts=tuple(Host.from_api(m) for m in objects(data.get("event_memberships"))),
             cancellation=Cancellation.from_api(data.get("cancellation")),
             created_at=optional_time(data.get("created_at"), field="created_at"),
             updated_at=optional_time(data.get("updated_at"), field="updated_at"),

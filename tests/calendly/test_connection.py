@@ -89,7 +89,14 @@ def test_without_an_event_type_the_token_is_kept_and_the_list_offered(workspace,
     assert stored(workspace).status == "error"
     assert stored(workspace).last_error == connection.CHOOSE_EVENT_TYPE
     offered = [t["name"] for t in stored(workspace).config["event_types"]]
-    assert offered == ["Discovery Call", "Strategy Session"]  # the inactive one is not offered
+    # The inactive one is not offered; the organization's team event types are.
+    assert offered == [
+        "Discovery Call",
+        "Strategy Session",
+        "Group Q&A",
+        "Sales Intro",
+        "Team Demo",
+    ]
 
     uri = stored(workspace).config["event_types"][0]["uri"]
     connection.connect(workspace=workspace, data={"access_token": "", "event_type": uri})

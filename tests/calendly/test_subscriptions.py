@@ -53,7 +53,7 @@ def test_connecting_makes_one_subscription_signed_with_a_key_we_stored(
     with on_commit():
         response = feed(client, delivery)
 
-    assert (hook["state"], hook["scope"]) == ("active", "user")
+    assert (hook["state"], hook["scope"]) == ("active", "organization")  # the user is the owner
     assert sorted(hook["events"]) == sorted(EVENTS)
     assert hook["has_signing_key"] and signing_key(workspace)
     assert (record(workspace).state, record(workspace).uri) == ("active", hook["uri"])
@@ -146,8 +146,7 @@ def test_with_oauth_an_app_signed_subscription_for_our_url_is_reused(workspace, 
         calendly_account.webhook_url(workspace),
         EVENTS,
         sandbox.state()["organization"],
-        "user",
-        user=sandbox.state()["user"]["uri"],
+        "organization",  # the sandbox's user is the organization's owner
     )
 
     outcome = subscriptions.ensure(workspace=workspace)
@@ -289,11 +288,11 @@ def test_with_oauth_a_409_for_our_url_reuses_the_one_calendly_has(workspace, oau
         calendly_account.webhook_url(workspace),
         EVENTS,
         sandbox.state()["organization"],
-        "user",
-        user=sandbox.state()["user"]["uri"],
+        "organization",  # the sandbox's user is the organization's owner
     )
-    # The first listing misses it (as a list taken just before another worker created it).
-    sandbox.fail("GET", "/webhook_subscriptions", 200, body=EMPTY_PAGE)
+    # The first listings (the user's, the organization's) miss it (as lists taken just before
+    # another worker created it).
+    sandbox.fail("GET", "/webhook_subscriptions", 200, body=EMPTY_PAGE, times=2)
 
     outcome = subscriptions.ensure(workspace=workspace)
 

@@ -84,9 +84,16 @@ def test_an_admin_connects_calendly_and_chooses_the_event_type_from_the_list_and
 
     chooser = card.get_by_label("Event type", exact=True)
     expect(chooser.get_by_role("option")).to_have_text(
-        ["Choose an event type…", "Discovery Call (30 min)", "Strategy Session (60 min)"]
+        [
+            "Choose an event type…",
+            "Discovery Call (30 min) · one-on-one",
+            "Strategy Session (60 min) · one-on-one",
+            "Group Q&A (60 min) · group",
+            "Sales Intro (30 min) · round robin",
+            "Team Demo (30 min) · collective",
+        ]
     )
-    chooser.select_option(label="Discovery Call (30 min)")
+    chooser.select_option(label="Discovery Call (30 min) · one-on-one")
     submit(card.get_by_role("button", name="Save event type"))
 
     expect(current_event_type(card)).to_contain_text("Discovery Call (30 min)")

@@ -4,7 +4,8 @@
 its interface is in that module's docstring. ``fake`` (``envs/fake.py``) is a test double of the
 provider protocol; ``ghl`` and ``calendly`` are the real providers, through their real HTTP
 clients, against a stateful fake of GoHighLevel's API served by respx (``ghl.sandbox``) and
-the Calendly sandbox.
+the Calendly sandbox; ``calendly_team`` is Calendly booking into the sandbox organization's round
+robin (a team event type whose host Calendly picks).
 
 Each env says with flags what its calendar can do, so a test that needs a capability runs only
 against the calendars that have it (``for_providers_that``), never by skipping:
@@ -22,18 +23,23 @@ from datetime import timedelta
 import pytest
 
 MEETING = timedelta(minutes=30)  # every calendar here books 30-minute meetings
-NAMES = ("fake", "ghl", "calendly")
+NAMES = ("fake", "ghl", "calendly", "calendly_team")
 OTHER_PERSON = ("Sam Other", "someone.else@example.com")  # who takes a time with ``take()``
 CAPABILITIES = ("sends_links", "keeps_slot_strings", "takes_idempotency_key", "sends_webhooks")
 
 
 def env_classes() -> dict:
     # Imported when asked: each env module imports this package's constants above.
-    from .calendly import CalendlyEnv
+    from .calendly import CalendlyEnv, CalendlyTeamEnv
     from .fake import FakeEnv
     from .ghl import GhlEnv
 
-    return {env.name: env for env in (FakeEnv, GhlEnv, CalendlyEnv)}
+    return {
+        "fake": FakeEnv,
+        "ghl": GhlEnv,
+        "calendly": CalendlyEnv,
+        "calendly_team": CalendlyTeamEnv,
+    }
 
 
 def providers_that(capability: str) -> list[str]:

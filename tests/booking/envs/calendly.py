@@ -103,6 +103,8 @@ class CalendlyEnv:
         sandbox.config(availability=[])  # nothing is free until the test says so
         self._asked = sandbox.calls("POST", "/invitees")  # the scope check made when connecting
 
+    event_type = "discovery-call"  # the sandbox's slug of the event type the workspace books
+
     @classmethod
     def open(cls, request, workspace) -> CalendlyEnv:
         sandbox, receiver = request.getfixturevalue("calendly_session_sandbox")
@@ -116,11 +118,15 @@ class CalendlyEnv:
         with capture(execute=True):  # the subscription task runs after commit
             connection.api_connect(
                 workspace=workspace,
-                data={"access_token": sandbox.token, "event_type": sandbox.event_type_uri()},
+                data={"access_token": sandbox.token, "event_type": cls.booking_link(sandbox)},
             )
         return cls(
             workspace=workspace, sandbox=sandbox, receiver=receiver, endpoint=Endpoint(capture)
         )
+
+    @staticmethod
+    def booking_link(sandbox) -> str:
+        return sandbox.booking_link()
 
     def close(self) -> None:
         try:
@@ -137,7 +143,9 @@ class CalendlyEnv:
 
     def take(self, start):
         name, email = OTHER_PERSON
-        self.sandbox.book(start_time=start.isoformat(), name=name, email=email)
+        self.sandbox.book(
+            event_type=self.event_type, start_time=start.isoformat(), name=name, email=email
+        )
 
     def fail_next_book_with(self, exc) -> str:
         """Calendly answers the next booking so that the provider raises ``exc``'s kind; returns
@@ -209,3 +217,21 @@ class CalendlyEnv:
                 self._refusals -= 1
                 raise httpx.ConnectError("Connection refused", request=request)
         return request  # through to the sandbox
+
+
+class CalendlyTeamEnv(CalendlyEnv):
+    """The same, booking into the Sales Team's round robin ("Sales Intro", hosted by Riley and
+    Morgan in turn) at its team link: free times are the event type's own (a time is free
+    while either host is), and Calendly picks the host."""
+
+    event_type = "sales-intro"
+    HOSTS = 2
+
+    @staticmethod
+    def booking_link(sandbox) -> str:
+        return f"{sandbox.base_url}/sales-team/sales-intro"
+
+    def take(self, start):
+        """Someone else books it with every host, so the time is gone."""
+        for _ in range(self.HOSTS):
+            super().take(start)
