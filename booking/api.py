@@ -137,11 +137,12 @@ class LeadOffersView(WorkspaceAPIView):
     def post(self, request, workspace_id, lead_id):
         data = _valid(OfferInputSerializer, request.data)
         lead = self.lead()
+        # A booking that may still land comes first: no new offer while it might.
+        if (flying := attempt_in_flight(lead)) is not None:
+            return Response({"detail": refusal(flying)}, status=status.HTTP_409_CONFLICT)
         unreachable = channels.refusal(lead.workspace) if data["send"] else ""
         if unreachable:
             return Response({"detail": unreachable}, status=status.HTTP_409_CONFLICT)
-        if (flying := attempt_in_flight(lead)) is not None:
-            return Response({"detail": refusal(flying)}, status=status.HTTP_409_CONFLICT)
         try:
             offer = offers.offer_times(lead=lead, count=data["count"])
         except offers.OfferError as exc:
