@@ -25,3 +25,11 @@ def appointments_for(
 
 def appointments_of_lead(*, lead) -> QuerySet[Appointment]:
     return lead.appointments.select_related("rescheduled_to").order_by("-start_at", "-id")
+
+
+def live_appointment_of(*, lead) -> Appointment | None:
+    """The lead's booked meeting still to come (or without a known time), if any: a lead who has
+    one needs no offer of times."""
+    live = lead.appointments.filter(status=Appointment.Status.BOOKED)
+    live = live.exclude(start_at__lt=timezone.now())
+    return live.order_by("start_at", "id").first()

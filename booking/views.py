@@ -12,7 +12,7 @@ from booking import offers
 from booking.attempts import BookingRefused, book_offered_slot
 from booking.forms import TaskForm
 from booking.models import Appointment, BookingAttempt, OfferedSlot
-from booking.selectors import appointments_for, appointments_of_lead
+from booking.selectors import appointments_for, appointments_of_lead, live_appointment_of
 from followups import services as followups
 from followups.errors import ProviderError
 from followups.models import Task
@@ -66,6 +66,7 @@ def lead_detail(request, lead_id):
                 "slot", "appointment", "message", "created_by"
             ),
             "can_book": bool(request.workspace_roles & SETTERS),
+            "live_meeting": live_appointment_of(lead=lead),
             "tasks": lead.tasks.filter(state=Task.State.OPEN).order_by("due_at", "id"),
             "task_form": TaskForm(),
         },
@@ -117,6 +118,9 @@ def lead_opt_out(request, lead_id):
 @workspace_view(roles=SETTERS)
 def lead_make_offer(request, lead_id):
     lead = _lead(request, lead_id)
+    if live_appointment_of(lead=lead) is not None:
+        messages.info(request, "This lead already has a meeting booked: no times were offered.")
+        return redirect("lead_detail", workspace_id=request.workspace.public_id, lead_id=lead.pk)
     replacing = request.POST.get("replacing", "")
     try:
         offer = offers.offer_times(
