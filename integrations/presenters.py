@@ -11,7 +11,7 @@ from django.urls import reverse
 from integrations import provider_actions, selectors
 from integrations.models import Connection, WebhookDelivery
 from integrations.providers import ProviderSpec, all_specs, find_spec, webhook_url
-from workspaces.models import AuditEvent, Workspace
+from workspaces.models import Workspace
 
 DEFAULT_CARD = "integrations/cards/default.html"
 ERROR_PREVIEW = 160
@@ -122,76 +122,3 @@ def delivery_rows(deliveries: list[WebhookDelivery]) -> list[DeliveryRow]:
             )
         )
     return rows
-
-
-ACTION_LABELS = {
-    "integration.connected": "Connected",
-    "integration.updated": "Changed settings",
-    "integration.disconnected": "Disconnected",
-    "integration.needs_reauth": "Credentials refused",
-    "integration.error": "Connection error",
-    "integration.checked": "Connection checked",
-    "workspace.booking_provider_changed": "Booking provider changed",
-    "workspace.auto_book_changed": "Auto-booking switched",
-    "delivery.replayed": "Webhook delivery replayed",
-}
-
-
-@dataclass(frozen=True)
-class AuditRow:
-    event: AuditEvent
-    who: str
-    what: str
-    details: list[str]
-
-
-def audit_rows(events: list[AuditEvent]) -> list[AuditRow]:
-    return [
-        AuditRow(
-            event=event,
-            who=event.actor_label or (str(event.actor) if event.actor else "system"),
-            what=ACTION_LABELS.get(event.action, event.action),
-            details=_details(event.changes or {}),
-        )
-        for event in events
-    ]
-
-
-def _details(changes: dict) -> list[str]:
-    lines = []
-    for key, value in changes.items():
-        if key == "config" and isinstance(value, dict):
-            # "" and None both read as nothing: a setting that went from one to the other
-            # changed nothing a person would see.
-            lines += [f"{k}: {_pair(v)}" for k, v in value.items() if not _looks_unchanged(v)]
-        elif key == "secrets_changed":
-            lines.append(f"secrets changed: {', '.join(value)}")
-        else:
-            lines.append(f"{key.replace('_', ' ')}: {_pair(value)}")
-    return lines
-
-
-def _looks_unchanged(value) -> bool:
-    return isinstance(value, list) and len(value) == 2 and _show(value[0]) == _show(value[1])
-
-
-def _pair(value) -> str:
-    if isinstance(value, list) and len(value) == 2:
-        before, after = (_show(v) for v in value)
-        return f"{before} → {after}"
-    return _show(value)
-
-
-def _show(value) -> str:
-    if value is None or value == "" or value == [] or value == {}:
-        return "—"
-    if isinstance(value, list | tuple):
-        # A provider's cached list (its calendars, its event types): the count says enough.
-        return f"{len(value)} item{'s' if len(value) != 1 else ''}"
-    if isinstance(value, dict):
-        return ", ".join(f"{k}: {_show(v)}" for k, v in value.items())
-    if value is True:
-        return "on"
-    if value is False:
-        return "off"
-    return str(value)

@@ -10,9 +10,10 @@ from django.views.decorators.http import require_POST
 
 from followups.errors import InvalidSetting, ProviderError
 from integrations import booking_settings, inbox, provider_actions, selectors
+from integrations.audit_words import audit_rows
 from integrations.forms import AutoBookForm, BookingProviderForm
 from integrations.models import WebhookDelivery
-from integrations.presenters import audit_rows, build_cards, delivery_rows
+from integrations.presenters import build_cards, delivery_rows
 from integrations.providers import connected_specs, find_spec
 from workspaces.access import ADMINS, workspace_view
 

@@ -172,7 +172,7 @@ def test_an_admin_switches_the_booking_provider_from_ghl_to_calendly_and_back(
     expect(flash(page)).to_contain_text("Calendly now books for this workspace.")
     expect(calendly.get_by_role("heading", level=2)).to_contain_text(books)
     expect(ghl.get_by_role("heading", level=2)).not_to_contain_text(books)
-    expect(audit_row(page, "booking provider: ghl → calendly")).to_contain_text(admin.email)
+    expect(audit_row(page, "from GoHighLevel to Calendly")).to_contain_text(admin.email)
     step("Calendly books")
 
     choose_booking_provider(page, "GoHighLevel")
@@ -180,7 +180,7 @@ def test_an_admin_switches_the_booking_provider_from_ghl_to_calendly_and_back(
     expect(flash(page)).to_contain_text("GoHighLevel now books for this workspace.")
     expect(ghl.get_by_role("heading", level=2)).to_contain_text(books)
     expect(calendly.get_by_role("heading", level=2)).not_to_contain_text(books)
-    expect(audit_row(page, "booking provider: calendly → ghl")).to_contain_text(admin.email)
+    expect(audit_row(page, "from Calendly to GoHighLevel")).to_contain_text(admin.email)
     step("GoHighLevel books again")
     workspace.refresh_from_db()
     assert workspace.booking_provider == "ghl"
@@ -318,7 +318,9 @@ def choose_booking_provider(page, label: str) -> None:
 def audit_row(page, detail: str):
     audit = page.get_by_role("region", name="Audit log")
     return (
-        audit.get_by_role("row").filter(has_text="Booking provider changed").filter(has_text=detail)
+        audit.get_by_role("row")
+        .filter(has_text="switched the booking provider")
+        .filter(has_text=detail)
     )
 
 
