@@ -103,10 +103,8 @@ def test_the_booking_choice_offers_only_connected_providers(admin_client, worksp
     workspace.refresh_from_db()
     assert workspace.booking_provider == fake.NAME
     audit = admin_client.get(tab(workspace)).content.decode().split('id="audit-title"')[1]
-    assert (
-        f"{admin_client.user.email} switched the booking provider from GoHighLevel to Fake Calendar."
-        in audit
-    )
+    switched = "switched the booking provider from GoHighLevel to Fake Calendar."
+    assert f"{admin_client.user.email} {switched}" in audit
 
 
 def test_choosing_a_provider_that_is_not_connected_is_an_inline_error(
