@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from integrations import provider_actions, selectors
+from integrations.delivery_links import DeliveryLink
 from integrations.models import Connection, WebhookDelivery
 from integrations.providers import ProviderSpec, all_specs, find_spec, webhook_url
 from workspaces.models import Workspace
 
 DEFAULT_CARD = "integrations/cards/default.html"
 ERROR_PREVIEW = 160
+# A delivery still unprocessed this long after it arrived has no worker on it (one takes it in
+# well under a second when workers run).
+WORKER_WAIT = timedelta(seconds=30)
 
 
 @dataclass
@@ -101,13 +107,23 @@ class DeliveryRow:
     delivery: WebhookDelivery
     provider_label: str
     error_preview: str
+    link: DeliveryLink | None = None
 
     @property
     def can_replay(self) -> bool:
         return self.delivery.is_replayable
 
+    @property
+    def waiting_for_worker(self) -> bool:
+        """Received a while ago and never picked up: no worker is consuming the queue."""
+        d = self.delivery
+        waited = timezone.now() - d.received_at
+        return d.state == WebhookDelivery.State.RECEIVED and not d.attempts and waited > WORKER_WAIT
 
-def delivery_rows(deliveries: list[WebhookDelivery]) -> list[DeliveryRow]:
+
+def delivery_rows(
+    deliveries: list[WebhookDelivery], links: dict[int, DeliveryLink] | None = None
+) -> list[DeliveryRow]:
     rows = []
     for delivery in deliveries:
         spec = find_spec(delivery.provider)
@@ -119,6 +135,7 @@ def delivery_rows(deliveries: list[WebhookDelivery]) -> list[DeliveryRow]:
                 delivery=delivery,
                 provider_label=spec.label if spec else delivery.provider,
                 error_preview=error,
+                link=(links or {}).get(delivery.pk),
             )
         )
     return rows
