@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone as dj_timezone
 from django.views.decorators.http import require_POST
@@ -12,7 +13,13 @@ from booking import offers
 from booking.attempts import BookingRefused, book_offered_slot
 from booking.forms import TaskForm
 from booking.models import Appointment, BookingAttempt, OfferedSlot
-from booking.selectors import appointments_for, appointments_of_lead, live_appointment_of
+from booking.selectors import (
+    appointments_for,
+    appointments_of_lead,
+    appointments_version,
+    attempt_in_flight,
+    live_appointment_of,
+)
 from followups import services as followups
 from followups.errors import ProviderError
 from followups.models import Task
@@ -33,6 +40,9 @@ def appointment_list(request):
         status = ""
     if provider not in dict(provider_choices.choices()):
         provider = ""
+    version = appointments_version(workspace=workspace)
+    if request.headers.get("X-Seen-Version") == version:
+        return HttpResponse(status=204)  # a live poll, and nothing changed: keep the page as is
     qs = appointments_for(workspace=workspace, when=when, status=status, provider=provider)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -46,6 +56,7 @@ def appointment_list(request):
             "statuses": Appointment.Status.choices,
             "providers": provider_choices.choices(),
             "tz": zoneinfo.ZoneInfo(workspace.timezone),
+            "version": version,
         },
     )
 
@@ -67,6 +78,7 @@ def lead_detail(request, lead_id):
             ),
             "can_book": bool(request.workspace_roles & SETTERS),
             "live_meeting": live_appointment_of(lead=lead),
+            "attempt_in_flight": attempt_in_flight(lead=lead),
             "tasks": lead.tasks.filter(state=Task.State.OPEN).order_by("due_at", "id"),
             "task_form": TaskForm(),
         },

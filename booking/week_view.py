@@ -5,10 +5,12 @@ URL so a view can be bookmarked and shared."""
 from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
 
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from booking.models import Appointment
+from booking.selectors import appointments_version
 from booking.week import appointments_in, build_week, week_of
 from workspaces import provider_choices
 from workspaces.access import MEMBERS, workspace_view
@@ -18,6 +20,9 @@ from workspaces.formatting import zone_named
 @workspace_view(roles=MEMBERS)
 def appointment_week(request):
     workspace = request.workspace
+    version = appointments_version(workspace=workspace)
+    if request.headers.get("X-Seen-Version") == version:
+        return HttpResponse(status=204)  # a live poll, and nothing changed
     status = request.GET.get("status", "")
     provider = request.GET.get("provider", "")
     status = status if status in Appointment.Status.values else ""
@@ -39,6 +44,7 @@ def appointment_week(request):
         "booking/appointment_week.html",
         {
             "week": week,
+            "version": version,
             "days": build_week(week, rows, today=today),
             "today": today,
             "today_appointments": today_rows,

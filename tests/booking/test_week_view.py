@@ -93,3 +93,15 @@ def test_a_bad_week_or_zone_falls_back_to_this_week_in_the_workspace_zone(setter
 def test_a_non_member_gets_a_404(client, workspace):
     client.force_login(MembershipFactory(role="setter").user)
     assert client.get(week_url(workspace)).status_code == 404
+
+
+@pytest.mark.parametrize("page", ["appointment_week", "appointment_list"])
+def test_a_live_poll_redraws_only_when_an_appointment_changed(setter_client, workspace, page):
+    url = reverse(page, args=[workspace.public_id])
+    version = setter_client.get(url).context["version"]
+
+    assert setter_client.get(url, HTTP_X_SEEN_VERSION=version).status_code == 204
+
+    meeting(workspace, dt.datetime.now(tz=NEW_YORK) + dt.timedelta(hours=1), name="Arrived")
+    response = setter_client.get(url, HTTP_X_SEEN_VERSION=version)
+    assert response.status_code == 200 and "Arrived" in response.content.decode()

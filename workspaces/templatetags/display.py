@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django import template
+from django.utils import timezone
 
 from workspaces import provider_choices
 from workspaces.formatting import format_time
@@ -24,3 +25,12 @@ def when(moment: datetime | None, zone) -> str:
 def provider_name(name: str) -> str:
     """'calendly' -> 'Calendly', 'ghl' -> 'GoHighLevel': the product, as its users know it."""
     return dict(provider_choices.choices()).get(name, name)
+
+
+@register.filter
+def older_than(moment: datetime | None, seconds) -> bool:
+    """True when ``moment`` is more than ``seconds`` ago: a job still not started by then has no
+    worker on it ("waiting for a worker")."""
+    if moment is None:
+        return False
+    return (timezone.now() - moment).total_seconds() > int(seconds)
