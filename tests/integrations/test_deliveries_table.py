@@ -86,6 +86,7 @@ def test_a_poll_redraws_only_when_something_is_new_or_in_progress(admin_client, 
         response.status_code == 200 and f'id="delivery-{arrived.pk}"' in response.content.decode()
     )
     assert 'hx-trigger="every 2s"' in response.content.decode()  # in progress: poll faster
+    assert "since=" not in response.content.decode()  # and redraw until it settles
 
 
 def test_a_delivery_no_worker_took_says_so(admin_client, workspace):
