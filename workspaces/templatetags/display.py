@@ -31,6 +31,6 @@ def provider_name(name: str) -> str:
 def older_than(moment: datetime | None, seconds) -> bool:
     """True when ``moment`` is more than ``seconds`` ago: a job still not started by then has no
     worker on it ("waiting for a worker")."""
-    if moment is None:
+    if not isinstance(moment, datetime):
         return False
     return (timezone.now() - moment).total_seconds() > int(seconds)
