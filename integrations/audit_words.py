@@ -41,6 +41,8 @@ WORDS = {
 }
 # Lists the provider hands us and we keep to fill a menu: their content is no one's change.
 CACHES = {"event_types", "calendars"}
+# The provider's own addresses for things the log names otherwise (the account is its name).
+NEVER_SHOWN = {"organization_uri", "user_uri"}
 SECRET_WORDS = {"api_token": "API token", "access_token": "access token", "token": "token"}
 
 
@@ -66,7 +68,8 @@ def actor_name(event: AuditEvent) -> str:
     actor = event.actor
     if actor is not None:
         return actor.get_full_name() or actor.email or actor.get_username()
-    return event.actor_label or "The system"
+    label = event.actor_label
+    return label[:1].upper() + label[1:] if label else "The system"
 
 
 def provider_name(name) -> str:
@@ -163,7 +166,7 @@ def _config_lines(config: dict) -> list[str]:
     hidden = {i for name, (_, ids) in SETTINGS.items() if name in config for i in ids}
     lines = []
     for key, value in config.items():
-        if key in hidden or _unchanged(value):
+        if key in hidden or key in NEVER_SHOWN or _unchanged(value):
             continue
         if key in CACHES:
             count = len(_pair(value)[1] or [])

@@ -15,13 +15,13 @@ from tests.e2e.test_calendly_card import calendly_connected, sandbox  # noqa: F4
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.mark.usefixtures("calendly_connected")
 def test_the_subscription_goes_from_being_set_up_to_active_without_reloading(
     page,
     step,
     log_in,
     admin,
     workspace,
-    calendly_connected,  # noqa: F811
 ):
     # As right after connecting, before the set-up task ran: nothing made at Calendly yet.
     subscriptions.remove(workspace=workspace)
@@ -40,12 +40,12 @@ def test_the_subscription_goes_from_being_set_up_to_active_without_reloading(
     step("active, without a reload")
 
 
+@pytest.mark.usefixtures("calendly_connected")
 def test_a_set_up_no_worker_took_says_it_waits_for_a_worker(
     page,
     log_in,
     admin,
     workspace,
-    calendly_connected,  # noqa: F811
 ):
     Subscription.objects.filter(workspace=workspace).update(
         state="pending", updated_at=timezone.now() - dt.timedelta(minutes=2)
