@@ -2,6 +2,7 @@
 off as in production."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from config.errors import handler500
@@ -58,3 +59,10 @@ def test_the_500_page_keeps_the_navigation_and_tells_nothing_of_the_error(rf):
     assert "Something went wrong on our side" in html
     assert membership.user.email in html
     assert "Traceback" not in html
+
+
+def test_a_form_sent_without_its_csrf_token_gets_the_styled_page(db):
+    response = Client(enforce_csrf_checks=True).post(reverse("login"), {"username": "x"})
+
+    assert response.status_code == 403
+    assert "This form has expired" in response.content.decode()
