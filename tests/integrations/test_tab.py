@@ -266,3 +266,16 @@ def test_saving_a_working_connection_again_is_a_change_of_settings_shown_compact
     assert html.count("account: none → casey@agency.example") <= 1  # said once
     assert "{&#x27;id&#x27;" not in html  # no raw Python list in the audit log
     assert "calendar_name" not in html
+
+
+def test_the_tab_opens_with_a_one_line_summary_of_the_booking_choice(
+    admin_client, workspace, connected
+):
+    workspace.booking_provider = fake.NAME
+    workspace.save()
+
+    html = admin_client.get(tab(workspace)).content.decode()
+
+    summary = html.split('id="integrations-summary"')[1].split("</p>")[0]
+    assert "<strong>Fake Calendar</strong> books for this workspace;" in summary
+    assert "auto-booking is <strong>off</strong>" in summary
