@@ -4,7 +4,7 @@ page costs the same number of queries for 1 row or 100."""
 from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
 
-from booking.models import Appointment
+from booking.models import Appointment, BookingAttempt
 
 
 def appointments_for(
@@ -46,4 +46,5 @@ def appointments_version(*, workspace) -> str:
 
 
 def attempt_in_flight(*, lead) -> bool:
-    return lead.booking_attempts.filter(state__in=["pending", "unknown"]).exists()
+    in_flight = [BookingAttempt.State.PENDING, BookingAttempt.State.UNKNOWN]
+    return lead.booking_attempts.filter(state__in=in_flight).exists()
