@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/setterdesk
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test demo migrate lint format services browser install
+.PHONY: run test demo migrate lint format services browser install screenshots
 
 # pip's own notices (a newer pip exists, running as root, scripts not on PATH) are not errors, but
 # read like them to a newcomer: switched off here; real failures still print.
@@ -77,3 +77,9 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# The README's screenshots (docs/screenshots/), drawn by the browser tests' machinery from a
+# seeded workspace against the Calendly sandbox.
+screenshots: install services browser
+	SCREENSHOTS_DIR=docs/screenshots DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+		CELERY_TASK_ALWAYS_EAGER=1 $(BIN)/pytest -q tests/e2e/test_screenshots.py

@@ -12,3 +12,7 @@ class BookingConfig(AppConfig):
 
         set_reply_receiver(receive_message)
         set_reply_lookup(last_reply)
+        from booking.delivery_links import find_links
+        from integrations.delivery_links import set_finder
+
+        set_finder(find_links)

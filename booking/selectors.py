@@ -1,7 +1,7 @@
 """Reads of appointments for pages and APIs. Each returns a queryset with its joins done, so a
 page costs the same number of queries for 1 row or 100."""
 
-from django.db.models import QuerySet
+from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
 
 from booking.hosts import hosted_by
@@ -39,3 +39,21 @@ def hosts_of(*, workspace) -> list[tuple[str, str]]:
 
 def appointments_of_lead(*, lead) -> QuerySet[Appointment]:
     return lead.appointments.select_related("rescheduled_to").order_by("-start_at", "-id")
+
+
+def live_appointment_of(*, lead) -> Appointment | None:
+    """The lead's booked meeting still to come (or without a known time), if any: a lead who has
+    one needs no offer of times."""
+    live = lead.appointments.filter(status=Appointment.Status.BOOKED)
+    live = live.exclude(start_at__lt=timezone.now())
+    return live.order_by("start_at", "id").first()
+
+
+def appointments_version(*, workspace) -> str:
+    """Changes whenever an appointment of the workspace is added or changes: a page polling for
+    news compares it with the one it was drawn with, and is redrawn only when it moved."""
+    seen = Appointment.objects.filter(workspace=workspace).aggregate(
+        count=Count("id"), last=Max("updated_at")
+    )
+    last = seen["last"].timestamp() if seen["last"] else 0
+    return f"{seen['count']}-{last:.6f}"

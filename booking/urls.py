@@ -1,11 +1,16 @@
 from django.urls import path
 
-from booking import api, views
+from booking import api, views, week_view
 
 API = "api/workspaces/<uuid:workspace_id>"
 
 urlpatterns = [
     path("w/<uuid:workspace_id>/appointments/", views.appointment_list, name="appointment_list"),
+    path(
+        "w/<uuid:workspace_id>/appointments/week/",
+        week_view.appointment_week,
+        name="appointment_week",
+    ),
     path("w/<uuid:workspace_id>/leads/<int:lead_id>/", views.lead_detail, name="lead_detail"),
     path(
         "w/<uuid:workspace_id>/leads/<int:lead_id>/offer",

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone as dj_timezone
 from django.views.decorators.http import require_POST
@@ -14,7 +15,13 @@ from booking.forms import ReplyForm, TaskForm
 from booking.in_flight import attempt_in_flight, refusal
 from booking.inbound import receive_message
 from booking.models import Appointment, BookingAttempt, OfferedSlot
-from booking.selectors import appointments_for, appointments_of_lead, hosts_of
+from booking.selectors import (
+    appointments_for,
+    appointments_of_lead,
+    appointments_version,
+    hosts_of,
+    live_appointment_of,
+)
 from booking.suggestions import book_suggestion
 from followups import services as followups
 from followups.errors import ProviderError
@@ -36,6 +43,9 @@ def appointment_list(request):
         status = ""
     if provider not in dict(provider_choices.choices()):
         provider = ""
+    version = appointments_version(workspace=workspace)
+    if request.headers.get("X-Seen-Version") == version:
+        return HttpResponse(status=204)  # a live poll, and nothing changed: keep the page as is
     host = _host_filter(request)
     qs = appointments_for(
         workspace=workspace, when=when, status=status, provider=provider, host=host
@@ -54,6 +64,7 @@ def appointment_list(request):
             "tz": zoneinfo.ZoneInfo(workspace.timezone),
             "host": "me" if request.GET.get("host", "").strip().lower() == "me" else host,
             "hosts": hosts_of(workspace=workspace),
+            "version": version,
         },
     )
 
@@ -84,9 +95,12 @@ def lead_detail(request, lead_id):
                 "slot", "appointment", "message", "created_by"
             ),
             "can_book": bool(request.workspace_roles & SETTERS),
-            # While an attempt may still book the lead, the buttons say why they refuse.
+            # While an attempt may still book the lead, the buttons say why they refuse, and
+            # the page refreshes itself until it ends.
             "in_flight": flying,
             "in_flight_reason": refusal(flying) if flying else "",
+            "attempt_in_flight": flying is not None,
+            "live_meeting": live_appointment_of(lead=lead),
             "tasks": lead.tasks.filter(state=Task.State.OPEN).order_by("due_at", "id"),
             "task_form": TaskForm(),
             "reply_form": ReplyForm(),
@@ -165,6 +179,9 @@ def lead_make_offer(request, lead_id):
     lead = _lead(request, lead_id)
     if (flying := attempt_in_flight(lead)) is not None:
         messages.error(request, refusal(flying))
+        return redirect("lead_detail", workspace_id=request.workspace.public_id, lead_id=lead.pk)
+    if live_appointment_of(lead=lead) is not None:
+        messages.info(request, "This lead already has a meeting booked: no times were offered.")
         return redirect("lead_detail", workspace_id=request.workspace.public_id, lead_id=lead.pk)
     replacing = request.POST.get("replacing", "")
     try:

@@ -14,3 +14,5 @@ urlpatterns = [
     path("", include("calendly.urls")),
     path("", include("ghl.urls")),
 ]
+
+handler500 = "config.errors.handler500"

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from integrations import provider_actions, selectors
+from integrations.delivery_links import DeliveryLink
 from integrations.models import Connection, WebhookDelivery
 from integrations.providers import ProviderSpec, all_specs, find_spec, webhook_url
-from workspaces.models import AuditEvent, Workspace
+from workspaces.models import Workspace
 
 DEFAULT_CARD = "integrations/cards/default.html"
 ERROR_PREVIEW = 160
+# A delivery still unprocessed this long after it arrived has no worker on it (one takes it in
+# well under a second when workers run).
+WORKER_WAIT = timedelta(seconds=30)
 
 
 @dataclass
@@ -104,13 +110,23 @@ class DeliveryRow:
     delivery: WebhookDelivery
     provider_label: str
     error_preview: str
+    link: DeliveryLink | None = None
 
     @property
     def can_replay(self) -> bool:
         return self.delivery.is_replayable
 
+    @property
+    def waiting_for_worker(self) -> bool:
+        """Received a while ago and never picked up: no worker is consuming the queue."""
+        d = self.delivery
+        waited = timezone.now() - d.received_at
+        return d.state == WebhookDelivery.State.RECEIVED and not d.attempts and waited > WORKER_WAIT
 
-def delivery_rows(deliveries: list[WebhookDelivery]) -> list[DeliveryRow]:
+
+def delivery_rows(
+    deliveries: list[WebhookDelivery], links: dict[int, DeliveryLink] | None = None
+) -> list[DeliveryRow]:
     rows = []
     for delivery in deliveries:
         spec = find_spec(delivery.provider)
@@ -122,79 +138,7 @@ def delivery_rows(deliveries: list[WebhookDelivery]) -> list[DeliveryRow]:
                 delivery=delivery,
                 provider_label=spec.label if spec else delivery.provider,
                 error_preview=error,
+                link=(links or {}).get(delivery.pk),
             )
         )
     return rows
-
-
-ACTION_LABELS = {
-    "integration.connected": "Connected",
-    "integration.updated": "Changed settings",
-    "integration.disconnected": "Disconnected",
-    "integration.needs_reauth": "Credentials refused",
-    "integration.error": "Connection error",
-    "integration.checked": "Connection checked",
-    "workspace.booking_provider_changed": "Booking provider changed",
-    "workspace.auto_book_changed": "Auto-booking switched",
-    "delivery.replayed": "Webhook delivery replayed",
-}
-
-
-@dataclass(frozen=True)
-class AuditRow:
-    event: AuditEvent
-    who: str
-    what: str
-    details: list[str]
-
-
-def audit_rows(events: list[AuditEvent]) -> list[AuditRow]:
-    return [
-        AuditRow(
-            event=event,
-            who=event.actor_label or (str(event.actor) if event.actor else "system"),
-            what=ACTION_LABELS.get(event.action, event.action),
-            details=_details(event.changes or {}),
-        )
-        for event in events
-    ]
-
-
-def _details(changes: dict) -> list[str]:
-    lines = []
-    for key, value in changes.items():
-        if key == "config" and isinstance(value, dict):
-            # "" and None both read as nothing: a setting that went from one to the other
-            # changed nothing a person would see.
-            lines += [f"{k}: {_pair(v)}" for k, v in value.items() if not _looks_unchanged(v)]
-        elif key == "secrets_changed":
-            lines.append(f"secrets changed: {', '.join(value)}")
-        else:
-            lines.append(f"{key.replace('_', ' ')}: {_pair(value)}")
-    return lines
-
-
-def _looks_unchanged(value) -> bool:
-    return isinstance(value, list) and len(value) == 2 and _show(value[0]) == _show(value[1])
-
-
-def _pair(value) -> str:
-    if isinstance(value, list) and len(value) == 2:
-        before, after = (_show(v) for v in value)
-        return f"{before} → {after}"
-    return _show(value)
-
-
-def _show(value) -> str:
-    if value is None or value == "" or value == [] or value == {}:
-        return "—"
-    if isinstance(value, list | tuple):
-        # A provider's cached list (its calendars, its event types): the count says enough.
-        return f"{len(value)} item{'s' if len(value) != 1 else ''}"
-    if isinstance(value, dict):
-        return ", ".join(f"{k}: {_show(v)}" for k, v in value.items())
-    if value is True:
-        return "on"
-    if value is False:
-        return "off"
-    return str(value)

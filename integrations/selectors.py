@@ -83,12 +83,18 @@ def connection_status(*, workspace: Workspace, provider: str) -> dict[str, Any]:
     }
 
 
-def latest_deliveries(*, workspace: Workspace, limit: int = 25) -> list[WebhookDelivery]:
-    return list(
-        WebhookDelivery.objects.filter(workspace=workspace)
-        .defer("body", "headers")
-        .order_by("-received_at", "-id")[:limit]
-    )
+def latest_deliveries(
+    *, workspace: Workspace, state: str = "", limit: int = 25
+) -> list[WebhookDelivery]:
+    qs = WebhookDelivery.objects.filter(workspace=workspace)
+    if state:
+        qs = qs.filter(state=state)
+    return list(qs.defer("body", "headers").order_by("-received_at", "-id")[:limit])
+
+
+def delivery_bodies(*, workspace: Workspace, ids: list[int]) -> dict[int, bytes]:
+    rows = WebhookDelivery.objects.filter(workspace=workspace, pk__in=ids).values_list("pk", "body")
+    return {pk: bytes(body) for pk, body in rows}
 
 
 def audit_log(*, workspace: Workspace, limit: int = 30) -> list[AuditEvent]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from integrations import api, views
+from integrations import api, delivery_views, views
 from integrations.email import views as email_views
 from integrations.email.unsubscribe import unsubscribe_view
 
@@ -15,6 +15,11 @@ urlpatterns = [
         f"{W}deliveries/<int:delivery_id>/replay/",
         views.replay,
         name="integrations_replay",
+    ),
+    path(
+        f"{W}deliveries/<int:delivery_id>/payload/",
+        delivery_views.delivery_payload,
+        name="integrations_delivery_payload",
     ),
     path(f"{W}<slug:provider>/connect/", views.connect, name="integrations_connect"),
     path(f"{W}<slug:provider>/disconnect/", views.disconnect, name="integrations_disconnect"),

@@ -4,12 +4,13 @@ back; every POST redirects (or, under htmx, answers the fragment it changed)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from followups.errors import InvalidSetting, ProviderError
-from integrations import booking_settings, inbox, provider_actions, selectors
+from integrations import booking_settings, delivery_links, inbox, provider_actions, selectors
+from integrations.audit_words import audit_rows
 from integrations.forms import AutoBookForm, BookingProviderForm
 from integrations.messaging_settings import (
     MessagingChannelForm,
@@ -17,7 +18,7 @@ from integrations.messaging_settings import (
     messaging_context,
 )
 from integrations.models import WebhookDelivery
-from integrations.presenters import audit_rows, build_cards, delivery_rows
+from integrations.presenters import build_cards, delivery_rows
 from integrations.providers import connected_specs, find_spec
 from workspaces.access import ADMINS, workspace_view
 from workspaces.messaging import ChannelNotConnected, choose_messaging_channel
@@ -141,7 +142,10 @@ def replay(request, delivery_id):
     )
     if _is_htmx(request):
         delivery.refresh_from_db()
-        row = delivery_rows([delivery])[0]
+        found = delivery_links.links_for(
+            workspace=request.workspace, bodies={delivery.pk: delivery.raw_body}
+        )
+        row = delivery_rows([delivery], found)[0]
         return render(
             request,
             "integrations/_delivery_row.html",
@@ -156,7 +160,10 @@ def replay(request, delivery_id):
 
 @workspace_view(roles=ADMINS)
 def deliveries(request):
-    return render(request, "integrations/_deliveries.html", _deliveries_context(request))
+    context = _deliveries_context(request)
+    if _nothing_new(request.GET.get("since", ""), context):
+        return HttpResponse(status=204)  # htmx keeps the table as it is (an open payload stays)
+    return render(request, "integrations/_deliveries.html", context)
 
 
 @workspace_view(roles=ADMINS)
@@ -202,6 +209,13 @@ def _shown_once(spec, result) -> dict:
     if not isinstance(result, dict):
         return {}
     return {name: result[name] for name in names if result.get(name)}
+
+
+def _nothing_new(since: str, context: dict) -> bool:
+    """A poll that knows the newest delivery shown, while nothing is in progress or newer."""
+    rows = context["deliveries"]
+    newest = str(rows[0].delivery.pk) if rows else "0"
+    return bool(since) and since == newest and not context["deliveries_pending"]
 
 
 def _spec(provider: str):
@@ -263,7 +277,15 @@ def _booking_context(request, *, provider_form=None, auto_book_form=None) -> dic
 
 def _deliveries_context(request) -> dict:
     workspace = request.workspace
+    state = request.GET.get("state", "")
+    state = state if state in WebhookDelivery.State.values else ""
+    found = selectors.latest_deliveries(workspace=workspace, state=state)
+    bodies = selectors.delivery_bodies(workspace=workspace, ids=[d.pk for d in found])
+    rows = delivery_rows(found, delivery_links.links_for(workspace=workspace, bodies=bodies))
     return {
         "workspace": workspace,
-        "deliveries": delivery_rows(selectors.latest_deliveries(workspace=workspace)),
+        "deliveries": rows,
+        "delivery_state": state,
+        "delivery_states": WebhookDelivery.State.choices,
+        "deliveries_pending": any(r.delivery.state == WebhookDelivery.State.RECEIVED for r in rows),
     }

@@ -24,17 +24,18 @@ def workspace_nav(request):
         "nav_workspaces": workspaces_for(user).only("public_id", "name"),
         "current_workspace": workspace,
         "current_roles": roles,
-        "workspace_links": _links(workspace, roles) if workspace else [],
+        "workspace_links": _links(workspace, roles, request.path) if workspace else [],
     }
 
 
-def _links(workspace, roles):
+def _links(workspace, roles, path):
     links = []
     for label, name, allowed in NAV:
         if not roles & allowed:
             continue
         try:
-            links.append({"label": label, "url": reverse(name, args=[workspace.public_id])})
+            url = reverse(name, args=[workspace.public_id])
         except NoReverseMatch:
             continue
+        links.append({"label": label, "url": url, "current": path.startswith(url)})
     return links

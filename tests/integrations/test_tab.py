@@ -102,7 +102,9 @@ def test_the_booking_choice_offers_only_connected_providers(admin_client, worksp
     assert response.status_code == 302
     workspace.refresh_from_db()
     assert workspace.booking_provider == fake.NAME
-    assert "Booking provider changed" in admin_client.get(tab(workspace)).content.decode()
+    audit = admin_client.get(tab(workspace)).content.decode().split('id="audit-title"')[1]
+    switched = "switched the booking provider from GoHighLevel to Fake Calendar."
+    assert f"{admin_client.user.email} {switched}" in audit
 
 
 def test_choosing_a_provider_that_is_not_connected_is_an_inline_error(
@@ -227,7 +229,7 @@ def test_the_deliveries_table_refreshes_on_its_own(admin_client, workspace, fake
     failed_delivery(workspace)
     response = admin_client.get(url("integrations_deliveries", workspace), HTTP_HX_REQUEST="true")
     html = response.content.decode()
-    assert "<table>" in html and "invitee.created" in html
+    assert "<table" in html and "invitee.created" in html
     assert "<html" not in html
 
 
@@ -259,6 +261,21 @@ def test_saving_a_working_connection_again_is_a_change_of_settings_shown_compact
         token_hint=fake.TOKEN,
     )
     html = admin_client.get(tab(workspace)).content.decode()
-    assert "Changed settings" in html and "calendars: — → 2 items" in html
+    assert "changed the settings of Fake Calendar" in html
+    assert "calendars list refreshed (2)" in html
+    assert html.count("account: none → casey@agency.example") <= 1  # said once
     assert "{&#x27;id&#x27;" not in html  # no raw Python list in the audit log
     assert "calendar_name" not in html
+
+
+def test_the_tab_opens_with_a_one_line_summary_of_the_booking_choice(
+    admin_client, workspace, connected
+):
+    workspace.booking_provider = fake.NAME
+    workspace.save()
+
+    html = admin_client.get(tab(workspace)).content.decode()
+
+    summary = html.split('id="integrations-summary"')[1].split("</p>")[0]
+    assert "<strong>Fake Calendar</strong> books for this workspace;" in summary
+    assert "auto-booking is <strong>off</strong>" in summary
