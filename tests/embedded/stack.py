@@ -142,13 +142,15 @@ class DemoStack:
         printed = self.manage("shell", "-c", f"{code}\nimport json; print(json.dumps(result))")
         return json.loads(printed.strip().splitlines()[-1])
 
-    def wait_for(self, condition, timeout: float, every: float = 1.0):
+    def wait_for(self, condition, timeout: float, every: float = 1.0, state=None):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if answer := condition():
                 return answer
             time.sleep(every)
-        raise AssertionError(f"not within {timeout:.0f} s; make demo's log:\n{self.log[-4000:]}")
+        raise AssertionError(
+            f"not within {timeout:.0f} s; last seen {state}; make demo's log:\n{self.log[-4000:]}"
+        )
 
     # The steps every walkthrough starts with, through the admin API
 

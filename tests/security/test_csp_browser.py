@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from tests.factories import LeadFactory, MembershipFactory, WorkspaceFactory
 from workspaces.models import Lead, Membership
@@ -64,10 +64,12 @@ def test_the_pages_work_under_the_policy(page):
     lead = LeadFactory(workspace=workspace)
     log_in(page, admin)
 
-    # htmx: the deliveries' Refresh button swaps in the list.
+    # htmx: a state filter of the deliveries swaps in that list, without leaving the page.
     page.goto(f"/w/{workspace.public_id}/integrations/")
-    with page.expect_response(lambda r: "deliveries" in r.url):
-        page.get_by_role("button", name="Refresh").click()
+    filters = page.get_by_role("navigation", name="Deliveries by state")
+    with page.expect_response(lambda r: "deliveries" in r.url and "state=failed" in r.url):
+        filters.get_by_role("link", name="Failed").click()
+    expect(page.locator("#deliveries")).to_contain_text("No failed deliveries")
 
     # data-confirm: declining sends nothing, accepting sends the form.
     page.goto(f"/w/{workspace.public_id}/leads/{lead.pk}/")
