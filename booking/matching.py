@@ -3,7 +3,9 @@
 1. the lead id we carried ourselves (e.g. Calendly's tracking ``utm_content`` on a link we sent),
    or an id at the provider we stored for the lead (a GHL contact id);
 2. a previous appointment with the same provider ids;
-3. the e-mail (case-insensitive);
+3. the e-mail, both sides in their canonical form (workspaces.validators.normalize_email),
+   compared exactly: ``Owner@BigCorp.IO`` finds ``owner@bigcorp.io``, a look-alike such as
+   ``owner@bıgcorp.io`` (its domain is ``xn--bgcorp-p9a.io``) never does;
 4. the phone (E.164).
 
 No match: the workspace's ``unmatched_bookings`` setting decides between creating a lead (source
@@ -19,7 +21,7 @@ from django.db import IntegrityError, transaction
 
 from booking.models import Appointment
 from workspaces.models import Lead, LeadIdentity, Workspace
-from workspaces.validators import normalize_email, normalize_phone
+from workspaces.validators import normalize_email, normalize_phone, without_control_characters
 
 
 @dataclass(frozen=True)
@@ -124,9 +126,11 @@ def _by_phone(workspace, phone) -> Lead | None:
 
 
 def _create(workspace, provider, invitee: Invitee) -> Lead:
-    first, last = invitee.first_name, invitee.last_name
+    # A provider's event can't be refused for a name: a line break or a bidi override in it
+    # would still break an e-mail header or hide text on a page, so it is dropped here.
+    first, last = map(without_control_characters, (invitee.first_name, invitee.last_name))
     if not (first or last) and invitee.name:
-        first, _, last = invitee.name.strip().partition(" ")
+        first, _, last = without_control_characters(invitee.name).partition(" ")
     fields = {
         "first_name": first[:100],
         "last_name": last[:100],

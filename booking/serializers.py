@@ -13,7 +13,12 @@ from booking.offers import MAX_COUNT
 from workspaces.api.fields import BoundedDateTimeField
 from workspaces.formatting import format_time
 from workspaces.models import Lead
-from workspaces.validators import normalize_email, normalize_phone, validate_timezone
+from workspaces.validators import (
+    normalize_email,
+    normalize_phone,
+    validate_plain_text,
+    validate_timezone,
+)
 
 
 def _django_validator(function):
@@ -29,8 +34,18 @@ def _django_validator(function):
 class LeadInputSerializer(serializers.Serializer):
     email = serializers.CharField(max_length=254, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    first_name = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        validators=[_django_validator(validate_plain_text)],
+    )
+    last_name = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        validators=[_django_validator(validate_plain_text)],
+    )
     timezone = serializers.CharField(max_length=64, required=False, allow_blank=True)
 
     def validate_email(self, value):

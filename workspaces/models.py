@@ -8,6 +8,7 @@ from django.db.models.functions import Lower
 
 from workspaces import provider_choices
 from workspaces.validators import (
+    canonical_or_trimmed,
     normalize_email,
     normalize_phone,
     validate_plain_text,
@@ -95,8 +96,8 @@ class Lead(models.Model):
         OPTED_OUT = "opted_out", "Opted out"
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="leads")
-    first_name = models.CharField(max_length=100, blank=True)
-    last_name = models.CharField(max_length=100, blank=True)
+    first_name = models.CharField(max_length=100, blank=True, validators=[validate_plain_text])
+    last_name = models.CharField(max_length=100, blank=True, validators=[validate_plain_text])
     email = models.CharField(max_length=254, blank=True)
     phone = models.CharField(max_length=20, blank=True, help_text="E.164, e.g. +13125550142")
     timezone = models.CharField(max_length=64, blank=True, validators=[validate_timezone])
@@ -131,7 +132,7 @@ class Lead(models.Model):
         return self.display_name
 
     def save(self, *args, **kwargs):
-        self.email = (self.email or "").strip().lower()
+        self.email = canonical_or_trimmed(self.email)
         if self.email_undeliverable_at and self.email != getattr(self, "_loaded_email", self.email):
             # A new address has not bounced: mail may go to it again.
             self.email_undeliverable_at = None

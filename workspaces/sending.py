@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
+from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.utils import timezone
 
 from workspaces import messages
@@ -37,10 +38,17 @@ def send(row_id: int) -> int | None:
         row.attempts += 1
         try:
             subject, body = messages.render(row)
+        except Exception as exc:
+            # A template or link that can't be rendered fails the same way every time: the row
+            # is failed with the reason, not rolled back to be picked up again forever.
+            return _record_failure(row, _RenderError(exc), permanent=True)
+        try:
             if body is not None:
                 send_mail(subject, body, None, [row.to])
         except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             return _record_failure(row, exc)
+        except ValueError as exc:  # a header the message can't carry (BadHeaderError): every time
+            return _record_failure(row, exc, permanent=True)
         row.state = State.SENT
         row.sent_at = timezone.now()
         row.last_error = "" if body is not None else "Not needed any more: the password is set."
@@ -64,10 +72,22 @@ def due_rows(*, now=None, limit: int = 200) -> list[int]:
     )
 
 
-def _record_failure(row: OutboundEmail, exc: Exception) -> int | None:
+class _RenderError(Exception):
+    """Why an e-mail could not be rendered, told without the exception's own message: a link
+    that failed to build (NoReverseMatch) names its set-password token, which is never stored
+    or logged. A missing or broken template is named."""
+
+    def __init__(self, exc: Exception):
+        detail = type(exc).__name__
+        if isinstance(exc, TemplateDoesNotExist | TemplateSyntaxError):
+            detail = f"{detail}: {exc}"
+        super().__init__(f"Could not render the e-mail ({detail})")
+
+
+def _record_failure(row: OutboundEmail, exc: Exception, *, permanent: bool = False) -> int | None:
     reason = _reason(exc)
     row.last_error = reason[:500]
-    if _permanent(exc) or row.attempts >= MAX_ATTEMPTS:
+    if permanent or _permanent(exc) or row.attempts >= MAX_ATTEMPTS:
         row.state = State.FAILED
         row.next_attempt_at = None
         delay = None
@@ -93,6 +113,8 @@ def _reason(exc: Exception) -> str:
         return f"{code} {_text(text)}"
     if isinstance(exc, smtplib.SMTPResponseException):
         return f"{exc.smtp_code} {_text(exc.smtp_error)}"
+    if isinstance(exc, _RenderError):
+        return str(exc)
     return f"{type(exc).__name__}: {exc}"
 
 

@@ -45,6 +45,15 @@ def normalize_email(value: str) -> str:
     return address
 
 
+def canonical_or_trimmed(value: str) -> str:
+    """The canonical form of a stored contact address; one that is not a valid address (kept
+    from before it was checked) is only trimmed and lower-cased."""
+    try:
+        return normalize_email(value) if value else ""
+    except ValidationError:
+        return (value or "").strip().lower()
+
+
 def account_email(value: str) -> str:
     """An address a person signs in with: canonical, and refused when its local part or domain
     mixes scripts or uses a character made to look like another (``bıgcorp.io``, a Cyrillic
@@ -98,6 +107,12 @@ def has_control_characters(text: str) -> bool:
     """Control or format characters (newlines, NUL, bidi overrides): nothing a name or an
     address needs, and what breaks an e-mail header or hides text."""
     return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in text)
+
+
+def without_control_characters(text: str) -> str:
+    """For names we can't refuse (a provider's event): each control character becomes a space."""
+    cleaned = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Cs") else ch for ch in text)
+    return " ".join(cleaned.split())
 
 
 def validate_plain_text(value: str) -> None:

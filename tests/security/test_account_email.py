@@ -1,6 +1,7 @@
 """Invitations and password resets go out through the outbox: a refusing mail server never
 fails the request, the reason is kept, and a later provisioning call sends again."""
 
+import copy
 from datetime import timedelta
 
 import pytest
@@ -151,3 +152,49 @@ def test_the_outbox_is_visible_in_django_admin(client, mailbox, django_capture_o
 
     assert page.status_code == 200
     assert "kim@acme.example" in page.text and "550 5.1.1 Mailbox unavailable" in page.text
+
+
+def broken_invitation_template(settings):
+    """The invitation template as a bad deploy might leave it: a tag that does not parse."""
+    engine = copy.deepcopy(settings.TEMPLATES[0])
+    engine["APP_DIRS"] = False
+    engine["OPTIONS"]["loaders"] = [
+        ("django.template.loaders.locmem.Loader", {"workspaces/invitation_email.txt": "{% if %}"}),
+        "django.template.loaders.filesystem.Loader",
+        "django.template.loaders.app_directories.Loader",
+    ]
+    settings.TEMPLATES = [engine]
+
+
+def test_an_e_mail_that_cannot_be_rendered_is_failed_with_the_reason(
+    admin_api, mailbox, settings, django_capture_on_commit_callbacks
+):
+    broken_invitation_template(settings)
+    workspace = WorkspaceFactory()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = patch(admin_api, workspace, admins=["ana@acme.example"])
+
+    assert response.status_code == 200
+    row = OutboundEmail.objects.get()
+    assert (row.state, row.attempts, row.next_attempt_at) == ("failed", 1, None)
+    assert row.last_error.startswith("Could not render the e-mail (TemplateSyntaxError: ")
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
+        assert tasks.send_due_emails() == 0  # not picked up again and again
+    assert mailbox.received == []
+
+
+def test_a_link_that_cannot_be_built_fails_the_row_without_storing_the_token(
+    admin_api, mailbox, settings, django_capture_on_commit_callbacks
+):
+    workspace = WorkspaceFactory()
+    with django_capture_on_commit_callbacks(execute=False):
+        patch(admin_api, workspace, admins=["ana@acme.example"])
+    settings.ROOT_URLCONF = "booking.urls"  # no password_reset_confirm to reverse
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        assert tasks.send_due_emails() == 1
+
+    row = OutboundEmail.objects.get()
+    assert (row.state, row.last_error) == ("failed", "Could not render the e-mail (NoReverseMatch)")
+    assert mailbox.received == []
