@@ -107,7 +107,7 @@ def test_the_readme_walkthrough_on_make_demo(demo, tab, shot):
     tab.get_by_label("What the lead said").fill("Option 2 works for me")
     tab.get_by_role("button", name="Log reply").click()
     expect(tab.locator("main")).to_contain_text("Reply logged")
-    reload_until(tab, tab.locator("main"), "Booked at calendly.")
+    reload_until(tab, tab.locator("main"), "Booked at Calendly.")
     expect(tab.locator("main")).to_contain_text("Option 2 works for me")
     shot("Sam auto-booked")
 
