@@ -18,7 +18,7 @@ from integrations.messaging_settings import (
     messaging_context,
 )
 from integrations.models import WebhookDelivery
-from integrations.presenters import build_cards, delivery_rows
+from integrations.presenters import build_cards, delivery_rows, messaging_summary
 from integrations.providers import connected_specs, find_spec
 from workspaces.access import ADMINS, workspace_view
 from workspaces.messaging import ChannelNotConnected, choose_messaging_channel
@@ -253,6 +253,7 @@ def _context(
         **messaging_context(workspace, form=channel_form),
         **_deliveries_context(request),
         "audit_rows": audit_rows(selectors.audit_log(workspace=workspace)),
+        "messaging_summary": messaging_summary(workspace),
     }
 
 
