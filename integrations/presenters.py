@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from followups import channels
-from integrations import provider_actions, selectors
+from integrations import provider_actions, reconcile, selectors
 from integrations.delivery_links import DeliveryLink
 from integrations.models import Connection, WebhookDelivery
 from integrations.providers import ProviderSpec, all_specs, find_spec, webhook_url
@@ -118,6 +118,11 @@ def _card_context(card: Card, workspace: Workspace) -> dict:
         "connect_url": reverse("integrations_connect", args=args),
         "check_url": reverse("integrations_check", args=args),
         "disconnect_url": reverse("integrations_disconnect", args=args),
+        "sync_url": reverse("integrations_sync", args=args)
+        if reconcile.can_sync(card.spec.name)
+        else "",
+        "last_delivery": selectors.last_delivery(workspace=workspace, provider=card.spec.name),
+        "last_reconcile": selectors.reconcile_state(workspace=workspace, provider=card.spec.name),
         **card.extra,
     }
 

@@ -9,7 +9,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from followups.errors import InvalidSetting, ProviderError
-from integrations import booking_settings, delivery_links, inbox, provider_actions, selectors
+from integrations import (
+    booking_settings,
+    delivery_links,
+    inbox,
+    provider_actions,
+    reconcile,
+    selectors,
+)
 from integrations.audit_words import audit_rows
 from integrations.forms import AutoBookForm, BookingProviderForm
 from integrations.messaging_settings import (
@@ -82,6 +89,25 @@ def check(request, provider):
     )
     level = messages.success if report.ok else messages.error
     level(request, f"{spec.label}: {report.summary}")
+    return _back(request)
+
+
+@workspace_view(roles=ADMINS)
+@require_POST
+def sync(request, provider):
+    spec = _spec(provider)
+    if not reconcile.can_sync(spec.name):
+        raise Http404("This provider has nothing to sync.")
+    if not spec.is_connected(request.workspace):
+        messages.error(request, f"{spec.label} is not connected: connect it, then sync.")
+    elif reconcile.sync_now(provider=spec.name, workspace=request.workspace):
+        messages.success(request, f"{spec.label}: a sync is queued; its result shows on the card.")
+    else:
+        messages.info(
+            request,
+            f"{spec.label}: a sync is already under way or waiting after a failure; "
+            "it runs again by itself.",
+        )
     return _back(request)
 
 
