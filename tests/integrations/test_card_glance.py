@@ -175,3 +175,24 @@ def test_the_calendly_card_has_no_url_to_paste_and_its_actions_in_one_row(
         "Repair subscription",
         "Disable Calendly",
     ]
+
+
+def test_the_calendly_event_type_shows_its_colour_duration_and_location_as_calendly_does(
+    admin_client, workspace, calendly_sandbox, calendly_receiver, on_commit
+):
+    with on_commit():
+        admin_client.post(
+            reverse("integrations_connect", args=[workspace.public_id, "calendly"]),
+            {
+                "access_token": calendly_sandbox.token,
+                "event_type_link": calendly_sandbox.booking_link(),
+            },
+        )
+
+    card = card_of(tab(admin_client, workspace), "calendly")
+
+    chosen = card.split('id="calendly-current-event-type">')[1].split("</dd>")[0]
+    assert 'fill="#0069ff"' in chosen  # Calendly's own colour for the event type
+    assert " min) · one-on-one · Zoom" in chosen
+    listed = card.split('id="calendly-event-type"')[1].split("</select>")[0]
+    assert "min) · one-on-one · Zoom</option>" in listed
