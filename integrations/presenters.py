@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from followups import channels
-from integrations import provider_actions, reconcile, selectors
+from integrations import provider_actions, reconcile, sample_delivery, selectors
 from integrations.delivery_links import DeliveryLink
 from integrations.models import Connection, WebhookDelivery
 from integrations.providers import ProviderSpec, all_specs, find_spec, webhook_url
@@ -120,6 +120,9 @@ def _card_context(card: Card, workspace: Workspace) -> dict:
         "disconnect_url": reverse("integrations_disconnect", args=args),
         "sync_url": reverse("integrations_sync", args=args)
         if reconcile.can_sync(card.spec.name)
+        else "",
+        "test_event_url": reverse("integrations_test_event", args=args)
+        if sample_delivery.can_send(card.spec)
         else "",
         "last_delivery": selectors.last_delivery(workspace=workspace, provider=card.spec.name),
         "last_reconcile": selectors.reconcile_state(workspace=workspace, provider=card.spec.name),

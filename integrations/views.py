@@ -15,6 +15,7 @@ from integrations import (
     inbox,
     provider_actions,
     reconcile,
+    sample_delivery,
     selectors,
 )
 from integrations.audit_words import audit_rows
@@ -109,6 +110,29 @@ def sync(request, provider):
             "it runs again by itself.",
         )
     return _back(request)
+
+
+@workspace_view(roles=ADMINS)
+@require_POST
+def send_test_event(request, provider):
+    spec = _spec(provider)
+    if not sample_delivery.can_send(spec):
+        raise Http404("This provider has no test event.")
+    if not spec.is_connected(request.workspace):
+        messages.error(request, f"{spec.label} is not connected: connect it, then send a test.")
+        return _back(request)
+    sent = sample_delivery.send_test_event(spec=spec, workspace=request.workspace)
+    if sent.accepted:
+        messages.success(
+            request,
+            f"{spec.label}: a signed test event went through the webhook endpoint "
+            f"({sent.answer}); it arrives in the deliveries below and ends “ignored”.",
+        )
+    else:
+        messages.error(
+            request, f"{spec.label}: the webhook endpoint refused the test event ({sent.answer})."
+        )
+    return _back(request, anchor="deliveries")
 
 
 @workspace_view(roles=ADMINS)

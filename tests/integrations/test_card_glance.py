@@ -171,6 +171,7 @@ def test_the_calendly_card_has_no_url_to_paste_and_its_actions_in_one_row(
     buttons = [b.split(">")[1] for b in row.split("<button")[1:]]
     assert [b.split("<")[0] for b in buttons] == [
         "Test connection",
+        "Send a test event",
         "Sync now",
         "Repair subscription",
         "Disable Calendly",
