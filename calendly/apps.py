@@ -8,7 +8,7 @@ class CalendlyConfig(AppConfig):
     def ready(self):
         from integrations.providers import ProviderSpec, register
 
-        from . import account, card, connection, mapping
+        from . import account, card, connection, mapping, sample_event
         from .forms import CalendlySettingsForm
         from .provider import CalendlyProvider
 
@@ -30,5 +30,6 @@ class CalendlyConfig(AppConfig):
                 status=connection.status,
                 api_connect=connection.api_connect,
                 webhook_url_name="calendly_webhook",
+                test_event=sample_event.sample_event,
             )
         )

@@ -13,6 +13,20 @@ from workspaces.models import Workspace
 from . import account, connection, scopes
 from .models import Subscription
 
+# Calendly's location kinds by the names its own pages show.
+LOCATION_LABELS = {
+    "physical": "In-person meeting",
+    "outbound_call": "Phone call",
+    "inbound_call": "Phone call",
+    "ask_invitee": "Invitee's choice",
+    "custom": "Custom location",
+    "google_conference": "Google Meet",
+    "zoom_conference": "Zoom",
+    "microsoft_teams_conference": "Microsoft Teams",
+    "gotomeeting_conference": "GoTo Meeting",
+    "webex_conference": "Webex",
+}
+
 SUBSCRIPTION_LABELS = {
     "never": "never created",
     **{state.value: state.label.lower() for state in Subscription.State},
@@ -26,7 +40,8 @@ def card_context(*, workspace: Workspace, **kwargs) -> dict:
     live = stored is not None and stored.status != Connection.Status.DISCONNECTED
     subscription = status["subscription"]
     args = [workspace.public_id]
-    listed = stored.config.get("event_types", []) if live else []
+    listed = [_with_location(t) for t in stored.config.get("event_types", [])] if live else []
+    status["event_type"] = _with_location(status["event_type"])
     tracked = {t["uri"] for t in status["tracked_event_types"]}
     return {
         "calendly": status,
@@ -45,6 +60,16 @@ def card_context(*, workspace: Workspace, **kwargs) -> dict:
         "calendly_disable_url": reverse("calendly_disable", args=args),
         **_booking_choice(workspace),
     }
+
+
+def location_label(kinds) -> str:
+    """Where an event type's meetings happen, as Calendly names it ("Zoom or Phone call")."""
+    labels = [LOCATION_LABELS.get(k, str(k).replace("_", " ")) for k in kinds or ()]
+    return " or ".join(dict.fromkeys(labels))
+
+
+def _with_location(event_type: dict) -> dict:
+    return {**event_type, "location": location_label(event_type.get("locations"))}
 
 
 def _booking_choice(workspace: Workspace) -> dict:

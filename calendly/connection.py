@@ -110,6 +110,8 @@ def status(workspace: Workspace) -> dict[str, Any]:
             "scheduling_url": config.get("event_type_url", ""),
             "required_questions": config.get("required_questions", []),
             "kind": config.get("event_type_kind", ""),
+            "color": config.get("event_type_color", ""),
+            "locations": config.get("event_type_locations", []),
             "owner": config.get("event_type_owner", ""),
         },
         "tracked_event_types": [
@@ -361,6 +363,8 @@ def _store(
         "event_type_duration": chosen.duration if chosen else None,
         "event_type_url": chosen.scheduling_url if chosen else "",
         "event_type_kind": chosen.kind_label if chosen else "",
+        "event_type_color": chosen.color if chosen else "",
+        "event_type_locations": list(chosen.location_kinds) if chosen else [],
         "event_type_owner": owner_label(chosen, user) if chosen else "",
         "required_questions": list(chosen.required_questions) if chosen else [],
         "missing_scopes": list(verified.missing_scopes),
@@ -396,6 +400,8 @@ def _listed(event_type: EventType, user: User) -> dict[str, Any]:
         "duration": event_type.duration,
         "scheduling_url": event_type.scheduling_url,
         "kind": event_type.kind_label,
+        "color": event_type.color,
+        "locations": list(event_type.location_kinds),
         "owner": event_type.owner,
         "owner_label": owner_label(event_type, user),
     }

@@ -7,6 +7,7 @@ named by their URI, kept as an opaque id; the URI readers here are Calendly's ow
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -102,6 +103,8 @@ class EventType:
     secret: bool = False
     deleted_at: datetime | None = None
     custom_questions: tuple[tuple[str, bool], ...] = ()
+    color: str = ""  # "#rrggbb", Calendly's colour for the event type, or "" when not one
+    location_kinds: tuple[str, ...] = ()
 
     @property
     def required_questions(self) -> tuple[str, ...]:
@@ -137,7 +140,19 @@ class EventType:
             secret=flag(data, "secret"),
             deleted_at=optional_time(data.get("deleted_at"), field="deleted_at"),
             custom_questions=_questions(data.get("custom_questions")),
+            color=_color(data.get("color")),
+            location_kinds=tuple(
+                kind for item in objects(data.get("locations")) if (kind := text(item, "kind"))
+            ),
         )
+
+
+_HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+def _color(value: Any) -> str:
+    # Only a plain hex colour is kept: it is drawn into the page.
+    return value.lower() if isinstance(value, str) and _HEX_COLOR.fullmatch(value) else ""
 
 
 def _questions(value: Any) -> tuple[tuple[str, bool], ...]:

@@ -10,7 +10,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations import provider_actions, selectors
+from followups import channels
+from integrations import provider_actions, reconcile, sample_delivery, selectors
 from integrations.delivery_links import DeliveryLink
 from integrations.models import Connection, WebhookDelivery
 from integrations.providers import ProviderSpec, all_specs, find_spec, webhook_url
@@ -21,6 +22,27 @@ ERROR_PREVIEW = 160
 # A delivery still unprocessed this long after it arrived has no worker on it (one takes it in
 # well under a second when workers run).
 WORKER_WAIT = timedelta(seconds=30)
+
+
+# How the summary line names each channel ("messages go by e-mail").
+CHANNEL_PHRASES = {
+    Workspace.MessagingChannel.EMAIL: "by e-mail",
+    Workspace.MessagingChannel.WEBHOOK_OUT: "through the outbound webhook",
+    Workspace.MessagingChannel.GHL: "through GoHighLevel",
+}
+NO_CHANNEL = "no channel can reach leads"
+
+
+def messaging_summary(workspace: Workspace) -> str:
+    """The summary line's last part: the channel messages actually go through now (the chosen
+    one when connected, else the first connected), or that none can reach leads."""
+    channel = channels.channel_for(workspace)
+    name = getattr(channel, "name", "") if channel is not None else ""
+    if name == "record_only":
+        return "messages are only recorded, not sent"
+    if not name:
+        return NO_CHANNEL
+    return f"messages go {CHANNEL_PHRASES.get(name, 'through ' + name)}"
 
 
 @dataclass
@@ -96,6 +118,14 @@ def _card_context(card: Card, workspace: Workspace) -> dict:
         "connect_url": reverse("integrations_connect", args=args),
         "check_url": reverse("integrations_check", args=args),
         "disconnect_url": reverse("integrations_disconnect", args=args),
+        "sync_url": reverse("integrations_sync", args=args)
+        if reconcile.can_sync(card.spec.name)
+        else "",
+        "test_event_url": reverse("integrations_test_event", args=args)
+        if sample_delivery.can_send(card.spec)
+        else "",
+        "last_delivery": selectors.last_delivery(workspace=workspace, provider=card.spec.name),
+        "last_reconcile": selectors.reconcile_state(workspace=workspace, provider=card.spec.name),
         **card.extra,
     }
 

@@ -137,6 +137,10 @@ class ProviderSpec:
     shown_once: tuple[str, ...] = ()
     # ``rotate_secret(*, workspace, actor=None) -> dict`` of the new secrets, shown once.
     rotate_secret: Callable[..., dict] | None = None
+    # ``test_event(workspace) -> integrations.sample_delivery.SampleDelivery``: a delivery
+    # signed as the provider would sign it, for "Send a test event"; it must end ``ignored``
+    # (never touch leads or appointments).
+    test_event: Callable[[Workspace], Any] | None = None
 
 
 _registry: dict[str, ProviderSpec] = {}

@@ -58,6 +58,10 @@ class Sweep:
     on_auth_error: Callable[[Workspace, ProviderAuthError], None]
 
 
+# provider → its ``reconcile_workspace`` task, for "Sync now" on the provider's card.
+_workspace_tasks: dict[str, object] = {}
+
+
 def tasks(sweep: Sweep, *, prefix: str):
     """The provider's two tasks, named ``<prefix>.reconcile_all`` (beat, every 5 minutes: claims
     each due workspace and enqueues its sweep) and ``<prefix>.reconcile_workspace`` (one sweep)."""
@@ -70,7 +74,23 @@ def tasks(sweep: Sweep, *, prefix: str):
     def reconcile_all() -> int:
         return enqueue_due(sweep, reconcile_workspace.delay)
 
+    _workspace_tasks[sweep.provider] = reconcile_workspace
     return reconcile_all, reconcile_workspace
+
+
+def can_sync(provider: str) -> bool:
+    return provider in _workspace_tasks
+
+
+def sync_now(*, provider: str, workspace: Workspace) -> bool:
+    """Enqueue one sweep of this workspace now ("Sync now"). Takes the same claim as the beat,
+    so it never runs beside another sweep of the workspace nor cuts a failure's back-off short;
+    False when that claim is held."""
+    task = _workspace_tasks.get(provider)
+    if task is None or not claim(provider=provider, workspace_id=workspace.pk, now=timezone.now()):
+        return False
+    task.delay(workspace.pk)
+    return True
 
 
 def enqueue_due(sweep: Sweep, enqueue: Callable[[int], object]) -> int:

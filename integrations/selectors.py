@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from integrations import webhook_targets
-from integrations.models import Connection, WebhookDelivery
+from integrations.models import Connection, ReconcileState, WebhookDelivery
 from workspaces.models import AuditEvent, Workspace
 
 AUDIT_PREFIXES = ("integration.", "delivery.")
@@ -90,6 +90,15 @@ def latest_deliveries(
     if state:
         qs = qs.filter(state=state)
     return list(qs.defer("body", "headers").order_by("-received_at", "-id")[:limit])
+
+
+def last_delivery(*, workspace: Workspace, provider: str) -> WebhookDelivery | None:
+    qs = WebhookDelivery.objects.filter(workspace=workspace, provider=provider)
+    return qs.defer("body", "headers").order_by("-received_at", "-id").first()
+
+
+def reconcile_state(*, workspace: Workspace, provider: str) -> ReconcileState | None:
+    return ReconcileState.objects.filter(workspace=workspace, provider=provider).first()
 
 
 def delivery_bodies(*, workspace: Workspace, ids: list[int]) -> dict[int, bytes]:

@@ -24,6 +24,12 @@ urlpatterns = [
     path(f"{W}<slug:provider>/connect/", views.connect, name="integrations_connect"),
     path(f"{W}<slug:provider>/disconnect/", views.disconnect, name="integrations_disconnect"),
     path(f"{W}<slug:provider>/check/", views.check, name="integrations_check"),
+    path(f"{W}<slug:provider>/sync/", views.sync, name="integrations_sync"),
+    path(
+        f"{W}<slug:provider>/test-event/",
+        views.send_test_event,
+        name="integrations_test_event",
+    ),
     path(
         f"{W}<slug:provider>/rotate-secret/",
         views.rotate_secret,

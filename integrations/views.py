@@ -9,7 +9,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from followups.errors import InvalidSetting, ProviderError
-from integrations import booking_settings, delivery_links, inbox, provider_actions, selectors
+from integrations import (
+    booking_settings,
+    delivery_links,
+    inbox,
+    provider_actions,
+    reconcile,
+    sample_delivery,
+    selectors,
+)
 from integrations.audit_words import audit_rows
 from integrations.forms import AutoBookForm, BookingProviderForm
 from integrations.messaging_settings import (
@@ -18,7 +26,7 @@ from integrations.messaging_settings import (
     messaging_context,
 )
 from integrations.models import WebhookDelivery
-from integrations.presenters import build_cards, delivery_rows
+from integrations.presenters import build_cards, delivery_rows, messaging_summary
 from integrations.providers import connected_specs, find_spec
 from workspaces.access import ADMINS, workspace_view
 from workspaces.messaging import ChannelNotConnected, choose_messaging_channel
@@ -83,6 +91,48 @@ def check(request, provider):
     level = messages.success if report.ok else messages.error
     level(request, f"{spec.label}: {report.summary}")
     return _back(request)
+
+
+@workspace_view(roles=ADMINS)
+@require_POST
+def sync(request, provider):
+    spec = _spec(provider)
+    if not reconcile.can_sync(spec.name):
+        raise Http404("This provider has nothing to sync.")
+    if not spec.is_connected(request.workspace):
+        messages.error(request, f"{spec.label} is not connected: connect it, then sync.")
+    elif reconcile.sync_now(provider=spec.name, workspace=request.workspace):
+        messages.success(request, f"{spec.label}: a sync is queued; its result shows on the card.")
+    else:
+        messages.info(
+            request,
+            f"{spec.label}: a sync is already under way or waiting after a failure; "
+            "it runs again by itself.",
+        )
+    return _back(request)
+
+
+@workspace_view(roles=ADMINS)
+@require_POST
+def send_test_event(request, provider):
+    spec = _spec(provider)
+    if not sample_delivery.can_send(spec):
+        raise Http404("This provider has no test event.")
+    if not spec.is_connected(request.workspace):
+        messages.error(request, f"{spec.label} is not connected: connect it, then send a test.")
+        return _back(request)
+    sent = sample_delivery.send_test_event(spec=spec, workspace=request.workspace)
+    if sent.accepted:
+        messages.success(
+            request,
+            f"{spec.label}: a signed test event went through the webhook endpoint "
+            f"({sent.answer}); it arrives in the deliveries below and ends “ignored”.",
+        )
+    else:
+        messages.error(
+            request, f"{spec.label}: the webhook endpoint refused the test event ({sent.answer})."
+        )
+    return _back(request, anchor="deliveries")
 
 
 @workspace_view(roles=ADMINS)
@@ -253,6 +303,7 @@ def _context(
         **messaging_context(workspace, form=channel_form),
         **_deliveries_context(request),
         "audit_rows": audit_rows(selectors.audit_log(workspace=workspace)),
+        "messaging_summary": messaging_summary(workspace),
     }
 
 

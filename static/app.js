@@ -25,3 +25,23 @@ document.addEventListener("change", (event) => {
     window.location = select.value;
   }
 });
+
+// data-copy="#selector" on a button copies that input's value; the button's aria-describedby
+// element says it was copied (a live region, for screen readers too).
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-copy]");
+  if (!button) return;
+  const input = document.querySelector(button.dataset.copy);
+  const note = document.getElementById(button.getAttribute("aria-describedby") || "");
+  if (!input) return;
+  const said = (text) => { if (note) note.textContent = text; };
+  const fallback = () => {
+    input.select();
+    said(document.execCommand("copy") ? "Copied." : "Select the URL and copy it.");
+  };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(input.value).then(() => said("Copied."), fallback);
+  } else {
+    fallback();
+  }
+});

@@ -108,7 +108,9 @@ def test_a_refused_token_is_shown_on_the_token_field(admin_client, workspace, ca
 
     html = response.content.decode()
     assert response.status_code == 200 and "Calendly refused this token" in html
-    assert "pat-wrong" not in html
+    # Given back in its own field only, so a typo is fixed without pasting it again (issue 19).
+    assert html.count("pat-wrong") == 1 and 'value="pat-wrong" required aria-invalid="true"' in html
+    assert "pat-wrong" not in tab(admin_client, workspace)  # never once it is left
 
 
 def test_missing_scopes_found_by_a_check_are_named_with_what_to_grant(

@@ -86,14 +86,14 @@ def test_an_admin_connects_calendly_and_chooses_the_event_type_from_the_list_and
     expect(chooser.get_by_role("option")).to_have_text(
         [
             "Choose an event type…",
-            "Discovery Call (30 min) · one-on-one",
-            "Strategy Session (60 min) · one-on-one",
-            "Group Q&A (60 min) · group",
-            "Sales Intro (30 min) · round robin",
-            "Team Demo (30 min) · collective",
+            "Discovery Call (30 min) · one-on-one · Zoom",
+            "Strategy Session (60 min) · one-on-one · Zoom",
+            "Group Q&A (60 min) · group · Zoom",
+            "Sales Intro (30 min) · round robin · Zoom",
+            "Team Demo (30 min) · collective · Zoom",
         ]
     )
-    chooser.select_option(label="Discovery Call (30 min) · one-on-one")
+    chooser.select_option(label="Discovery Call (30 min) · one-on-one · Zoom")
     submit(card.get_by_role("button", name="Save event type"))
 
     expect(current_event_type(card)).to_contain_text("Discovery Call (30 min)")
@@ -150,7 +150,7 @@ def test_the_subscription_is_active_after_connect_and_repair_recreates_one_calen
     # As Calendly does after a day of failed deliveries. Nothing tells us until a check (beat's,
     # or this Repair) lists it, and that same check deletes it and makes a new one.
     sandbox.disable_subscription(made["uri"])
-    submit(subscription.get_by_role("button", name="Repair subscription"))
+    submit(card.get_by_role("button", name="Repair subscription"))  # in the actions row
 
     expect(flash(page)).to_contain_text("Calendly's webhook subscription is active.")
     expect(subscription.locator("#calendly-subscription-state")).to_have_text("active")

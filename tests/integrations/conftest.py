@@ -1,6 +1,7 @@
 import pytest
 
 from integrations import connections, providers
+from tests.calendly.fixtures import calendly_receiver, calendly_sandbox, on_commit  # noqa: F401
 from tests.factories import MembershipFactory
 from tests.integrations import fake
 
