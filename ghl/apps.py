@@ -8,7 +8,7 @@ class GhlConfig(AppConfig):
     def ready(self):
         from integrations.providers import ProviderSpec, register
 
-        from . import card, connection, mapping
+        from . import card, connection, mapping, sample_event
         from .forms import GhlSettingsForm
         from .provider import GhlProvider
 
@@ -29,6 +29,7 @@ class GhlConfig(AppConfig):
                 status=connection.status,
                 api_connect=connection.api_connect,
                 webhook_url_name="ghl_webhook",
+                test_event=sample_event.sample_event,
             )
         )
         _register_channel()

@@ -30,6 +30,7 @@ from workspaces.models import Lead, Workspace
 from . import connection
 from .payloads import (
     WORKFLOW_APPOINTMENT,
+    WORKFLOW_TEST_EVENT,
     AppointmentEvent,
     InboundMessageEvent,
     UnhandledEvent,
@@ -122,7 +123,7 @@ def map_workflow_event(
     *, workspace: Workspace, event: WorkflowEvent, fallback_message_id: str = ""
 ) -> str:
     account = connection.find_account(workspace)
-    if account is None:
+    if account is None or event.event == WORKFLOW_TEST_EVENT:
         return IGNORED
     invitee = Invitee(
         email=event.email,

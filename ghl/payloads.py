@@ -41,6 +41,8 @@ APPOINTMENT_EVENTS = ("AppointmentCreate", "AppointmentUpdate", "AppointmentDele
 INBOUND_MESSAGE = "InboundMessage"
 WORKFLOW_APPOINTMENT = "appointment"
 WORKFLOW_INBOUND_MESSAGE = "inbound_message"
+# The Integrations tab's "Send a test event": proves the door and the secret, changes nothing.
+WORKFLOW_TEST_EVENT = "test_event"
 _MESSAGE_TYPES = {"sms": "SMS", "email": "Email"}
 
 # What an agency maps in a workflow's custom webhook (shown on the GHL card).
@@ -239,6 +241,8 @@ def parse_workflow_event(body: bytes | str | Mapping[str, Any]) -> WorkflowEvent
         data = {**data, **custom}
     event = _text(data, "event") or _text(data, "type")
     event = event.lower().replace(" ", "_").replace("-", "_")
+    if event == WORKFLOW_TEST_EVENT:
+        return WorkflowEvent(event=event)
     if event not in (WORKFLOW_APPOINTMENT, WORKFLOW_INBOUND_MESSAGE):
         raise PayloadError("event must be 'appointment' or 'inbound_message'")
     fields = {

@@ -80,3 +80,55 @@ def test_no_test_event_without_a_connection(admin_client, workspace):
 
     assert "Calendly is not connected: connect it, then send a test." in response.content.decode()
     assert not WebhookDelivery.objects.exists()
+
+
+@pytest.fixture
+def ghl_connected(workspace):
+    """GoHighLevel connected as its card leaves it, with a workflow secret made on the card."""
+    from ghl import connection
+    from integrations import connections
+
+    connections.connect(
+        workspace=workspace,
+        provider="ghl",
+        secrets={"access_token": "pit-7f3c9a1e-secret-token-value-abcd"},
+        config={"location_id": "loc-1", "calendar_id": "cal-1", "timezone": "America/New_York"},
+        display_name="Acme",
+        token_hint="abcd",
+    )
+    return connection.new_workflow_secret(workspace=workspace)
+
+
+def send_ghl(client, workspace, on_commit):
+    with on_commit():
+        response = client.post(
+            reverse("integrations_test_event", args=[workspace.public_id, "ghl"])
+        )
+    assert response.status_code == 302
+    return client.get(response["Location"]).content.decode()
+
+
+def test_a_ghl_test_event_comes_through_the_workflow_door_and_ends_ignored(
+    admin_client, workspace, ghl_connected, on_commit
+):
+    page = send_ghl(admin_client, workspace, on_commit)
+
+    assert "GoHighLevel: a signed test event went through the webhook endpoint (stored)" in page
+    delivery = WebhookDelivery.objects.get(workspace=workspace, event="workflow.test_event")
+    assert delivery.state == WebhookDelivery.State.IGNORED
+    assert not Lead.objects.filter(workspace=workspace).exists()
+
+
+def test_a_ghl_test_event_without_a_workflow_secret_says_why_and_stores_nothing(
+    admin_client, workspace, ghl_connected, on_commit
+):
+    from integrations import connections
+
+    connections.update_connection(
+        workspace=workspace, provider="ghl", secrets={"workflow_secret": ""}
+    )
+
+    page = send_ghl(admin_client, workspace, on_commit)
+
+    assert "no workflow secret is set" in page
+    assert not WebhookDelivery.objects.filter(workspace=workspace).exists()
