@@ -28,16 +28,26 @@ CHANNEL = "webhook_deliveries"
 NOTIFY, ENQUEUE = "notify", "enqueue"
 
 _TABLE = connection.ops.quote_name(WebhookDelivery._meta.db_table)
-_INSERT = (
+_KEY = "workspace_id = %s AND provider = %s AND dedupe_key = %s"
+# One statement stores a new delivery or finds the stored one: the INSERT's RETURNING says
+# "created"; when it returned nothing, the SELECT below it (same statement, same snapshot) finds
+# the row it conflicted with. Only a row committed by a racing request after this statement
+# began is invisible to that SELECT; then the statement returns nothing and ``store_once``
+# looks again.
+_STORE = (
+    "WITH stored AS ("
     f"INSERT INTO {_TABLE} (workspace_id, provider, dedupe_key, event, received_at, body,"
     " headers, state, attempts, last_error)"
     " VALUES (%s, %s, %s, %s, %s, %s, %s::jsonb, %s, 0, '')"
     " ON CONFLICT (workspace_id, provider, dedupe_key) DO NOTHING"
-    " RETURNING id{notify}"
+    " RETURNING id{notify})"
+    " SELECT id, true FROM stored"
+    f" UNION ALL SELECT id, false FROM {_TABLE} WHERE {_KEY}"
+    " AND NOT EXISTS (SELECT FROM stored)"
 )
-_WITH_NOTIFY = _INSERT.format(notify=f", pg_notify('{CHANNEL}', id::text)")
-_WITHOUT_NOTIFY = _INSERT.format(notify="")
-_FIND = f"SELECT id FROM {_TABLE} WHERE workspace_id = %s AND provider = %s AND dedupe_key = %s"
+_WITH_NOTIFY = _STORE.format(notify=f", pg_notify('{CHANNEL}', id::text)")
+_WITHOUT_NOTIFY = _STORE.format(notify="")
+_FIND = f"SELECT id FROM {_TABLE} WHERE {_KEY}"
 
 
 def notifies() -> bool:
@@ -52,25 +62,24 @@ def notifies() -> bool:
 def store_once(
     *, workspace, provider: str, dedupe_key: str, event: str, body: bytes, headers: dict
 ) -> tuple[WebhookDelivery, bool, bool]:
-    """(the delivery, created, announced by NOTIFY): a new delivery is one INSERT … ON CONFLICT
-    DO NOTHING (which also NOTIFYs); a duplicate is that INSERT, which returns nothing and
-    changes nothing, then a SELECT of the stored row's id. PostgreSQL only; call it inside the
-    caller's transaction."""
+    """(the delivery, created, announced by NOTIFY), in one statement: an INSERT … ON CONFLICT
+    DO NOTHING that stores (and NOTIFYs) a new delivery, or finds the stored one and changes
+    nothing. PostgreSQL only; call it inside the caller's transaction."""
     notify = notifies()
     received_at = timezone.now()
     state = WebhookDelivery.State.RECEIVED
     key = [workspace.pk, provider, dedupe_key]
     params = [*key, event, received_at, body, json.dumps(headers), state]
     with connection.cursor() as cursor:
-        cursor.execute(_WITH_NOTIFY if notify else _WITHOUT_NOTIFY, params)
+        cursor.execute(_WITH_NOTIFY if notify else _WITHOUT_NOTIFY, [*params, *key])
         row = cursor.fetchone()
-        created = row is not None
-        if not created:
+        if row is None:  # the conflicting row was committed after the statement began
             cursor.execute(_FIND, key)
-            row = cursor.fetchone()
+            found = cursor.fetchone()
+            row = (found[0], False) if found else None
     if row is None:  # the conflicting row went away in between (pruned): the provider retries
         raise IntegrityError("The delivery's key conflicted with a row that is gone.")
-    pk = row[0]
+    pk, created = row
     if created:
         delivery = _row(
             id=pk,

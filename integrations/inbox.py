@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from integrations import handoff
+from integrations import handoff, webhook_targets
 from integrations.models import WebhookDelivery
 from integrations.processing import ERROR_MAX, process_delivery
 from workspaces import audit, jsonsafe
@@ -69,7 +69,8 @@ def accept_delivery(
     values = {"event": (event or "")[:EVENT_MAX], "body": _bytes(body)}
     values["headers"] = _clean_headers(headers)
     if connection.vendor == "postgresql":
-        with transaction.atomic():
+        # No savepoint: the one statement either stores, finds, or fails the whole request.
+        with transaction.atomic(savepoint=False):
             _limit_statement_time()
             delivery, created, notified = handoff.store_once(**fields, **values)
             if created and not notified:
@@ -129,8 +130,9 @@ def record_failed_delivery(
 def _limit_statement_time() -> None:
     """Storing runs on the webhook's request path, which must answer before the provider gives
     up: a statement that waits longer (a table lock, an overloaded server) is cancelled, raises
-    OperationalError, and the view answers "retry" in time. Lasts until the transaction ends."""
-    if connection.vendor != "postgresql":
+    OperationalError, and the view answers "retry" in time. Lasts until the transaction ends.
+    A webhook request's lookup has usually set it already, in the same SELECT."""
+    if connection.vendor != "postgresql" or webhook_targets.store_time_limited():
         return
     with connection.cursor() as cursor:
         cursor.execute(

@@ -15,9 +15,14 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 
 from integrations.fields import EncryptedJSONField
 from integrations.models import Connection
@@ -31,6 +36,38 @@ _cache: dict[int, tuple[str, dict]] = {}  # connection id -> (stored ciphertext,
 _lock = threading.Lock()
 
 
+@dataclass
+class _RequestTransaction:
+    timeout: str
+    limited: bool = False  # the lookup has set the statement timeout in this transaction
+
+
+_request: ContextVar[_RequestTransaction | None] = ContextVar("webhook_request", default=None)
+
+
+@contextmanager
+def request_transaction() -> Iterator[None]:
+    """The webhook request's one transaction (PostgreSQL). Its lookup also sets the store's
+    statement timeout for the rest of the transaction (``set_config(…, true)`` in the same
+    SELECT), so a new delivery costs two statements: the lookup and the store. On SQLite the
+    request runs as before (no statement timeout there)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        token = _request.set(_RequestTransaction(f"{settings.WEBHOOK_STORE_TIMEOUT_MS}ms"))
+        try:
+            yield
+        finally:
+            _request.reset(token)
+
+
+def store_time_limited() -> bool:
+    """The statement timeout of the store is already set in the current transaction."""
+    state = _request.get()
+    return state is not None and state.limited and connection.in_atomic_block
+
+
 def webhook_target(*, workspace_id, provider: str) -> tuple[Workspace | None, Connection | None]:
     """The active workspace a webhook URL names and its connection to ``provider`` (None when
     not connected). The workspace carries only its id and public id; any other field is loaded
@@ -40,11 +77,19 @@ def webhook_target(*, workspace_id, provider: str) -> tuple[Workspace | None, Co
         public_id = public_id_field.to_python(workspace_id)
     except ValidationError:
         return None, None
+    params = [provider, public_id_field.get_db_prep_value(public_id, connection)]
+    request = _request.get()
+    limit = request is not None and connection.in_atomic_block
     with connection.cursor() as cursor:
-        cursor.execute(_SQL, [provider, public_id_field.get_db_prep_value(public_id, connection)])
+        cursor.execute(
+            _SQL_LIMITED if limit else _SQL, [request.timeout, *params] if limit else params
+        )
         row = cursor.fetchone()
     if row is None:
         return None, None
+    if limit:
+        request.limited = True
+        row = row[1:]
     ws_id, _, conn_id, status, config, stored = row
     workspace = _row(Workspace, id=ws_id, public_id=public_id, is_active=True)
     if conn_id is None:
@@ -94,8 +139,12 @@ def forget_all() -> None:
 
 _W = connection.ops.quote_name(Workspace._meta.db_table)
 _C = connection.ops.quote_name(Connection._meta.db_table)
-_SQL = (
-    f'SELECT {_W}."id", {_W}."public_id", {_C}."id", {_C}."status", {_C}."config", '
+_FROM = (
+    f'{_W}."id", {_W}."public_id", {_C}."id", {_C}."status", {_C}."config", '
     f'{_C}."secrets" FROM {_W} LEFT OUTER JOIN {_C} ON ({_C}."workspace_id" = {_W}."id" '
     f'AND {_C}."provider" = %s) WHERE ({_W}."public_id" = %s AND {_W}."is_active")'
 )
+_SQL = f"SELECT {_FROM}"
+# A volatile function in the select list runs once for the one row found: the timeout is set
+# only when there is something to store.
+_SQL_LIMITED = f"SELECT set_config('statement_timeout', %s, true), {_FROM}"

@@ -17,6 +17,8 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError
 from django.http import HttpRequest, JsonResponse
 
+from integrations.webhook_targets import request_transaction
+
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 256 * 1024
@@ -40,18 +42,21 @@ def guarded(*, provider: str, unavailable_status: int) -> Callable:
     """Wrap a webhook view: a ``Refused`` becomes its answer (a 401 says only
     ``UNAUTHENTICATED``), and a database that can't store the delivery becomes
     ``unavailable_status`` with ``Retry-After``, so the provider sends it again. Never a 5xx:
-    an unexpected error is logged and answered as "retry" too."""
+    an unexpected error is logged and answered as "retry" too.
+
+    The view runs in one transaction (``request_transaction``). A refusal is answered inside
+    it, so what the view recorded before refusing (a rejected signature counted on the card, an
+    unreadable body kept as ``failed``) commits; an error rolls all of it back."""
 
     def decorator(view):
         @wraps(view)
         def wrapper(request: HttpRequest, workspace_id, *args, **kwargs) -> JsonResponse:
             try:
-                return view(request, workspace_id, *args, **kwargs)
-            except Refused as exc:
-                if exc.status == 401:
-                    logger.info("%s webhook for %s refused: %s", provider, workspace_id, exc.reason)
-                    return answer(401, UNAUTHENTICATED)
-                return answer(exc.status, exc.reason)
+                with request_transaction():
+                    try:
+                        return view(request, workspace_id, *args, **kwargs)
+                    except Refused as exc:
+                        return _refusal(provider, workspace_id, exc)
             except DatabaseError:
                 logger.exception("%s webhook for %s could not be stored", provider, workspace_id)
                 return _retry_later(unavailable_status)
@@ -86,6 +91,13 @@ def kept_headers(request: HttpRequest, names: Iterable[str]) -> dict[str, str]:
     return {
         name: request.headers[name][:HEADER_VALUE_MAX] for name in names if name in request.headers
     }
+
+
+def _refusal(provider: str, workspace_id, exc: Refused) -> JsonResponse:
+    if exc.status == 401:
+        logger.info("%s webhook for %s refused: %s", provider, workspace_id, exc.reason)
+        return answer(401, UNAUTHENTICATED)
+    return answer(exc.status, exc.reason)
 
 
 def _retry_later(status: int) -> JsonResponse:
