@@ -195,6 +195,7 @@ def _configure_environment(args: argparse.Namespace) -> None:
             "CELERY_TASK_ALWAYS_EAGER": "0",
             "WEBHOOK_HANDOFF": args.handoff,
             "DEBUG": "0",
+            "EMAIL_URL": "dummy://",  # production settings require one; the benchmark sends none
             "SECRET_KEY": BENCH_SECRET_KEY,
             "FIELD_ENCRYPTION_KEYS": BENCH_FIELD_KEY,
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
