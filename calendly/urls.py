@@ -4,8 +4,12 @@ from calendly import views
 
 W = "w/<uuid:workspace_id>/integrations/calendly/"
 
+# Mounted under webhooks/ first in config/urls.py: a provider's request resolves in two steps.
+webhook_urlpatterns = [
+    path("calendly/<uuid:workspace_id>/", views.webhook, name="calendly_webhook"),
+]
+
 urlpatterns = [
-    path("webhooks/calendly/<uuid:workspace_id>/", views.webhook, name="calendly_webhook"),
     path(f"{W}oauth/", views.oauth_start, name="calendly_oauth_start"),
     path(
         "integrations/calendly/oauth/callback/",

@@ -6,6 +6,11 @@ from integrations.email.unsubscribe import unsubscribe_view
 
 W = "w/<uuid:workspace_id>/integrations/"
 
+# Mounted under webhooks/ first in config/urls.py: a provider's request resolves in two steps.
+webhook_urlpatterns = [
+    path("email/<uuid:workspace_id>/", email_views.inbound, name="email_inbound"),
+]
+
 urlpatterns = [
     path(W, views.integrations_tab, name="integrations_tab"),
     path(f"{W}booking-provider/", views.booking_provider, name="integrations_booking_provider"),
@@ -36,7 +41,6 @@ urlpatterns = [
         name="integrations_rotate_secret",
     ),
     path(f"{W}messaging-channel/", views.messaging_channel, name="integrations_messaging_channel"),
-    path("webhooks/email/<uuid:workspace_id>/", email_views.inbound, name="email_inbound"),
     path("u/<str:token>/", unsubscribe_view, name="email_unsubscribe"),
     path(
         "api/admin/workspaces/<uuid:workspace_id>/integrations/<slug:provider>",
