@@ -74,6 +74,9 @@ def render(*, host: str, port: int, path: str, body: bytes, headers: dict[str, s
     lines = [
         f"POST {path} HTTP/1.1",
         f"Host: {host}:{port}",
+        # As a TLS-terminating proxy in front of gunicorn says (TRUST_X_FORWARDED_PROTO=1):
+        # production settings redirect plain HTTP.
+        "X-Forwarded-Proto: https",
         "User-Agent: Calendly-Webhooks-Bench",
         "Content-Type: application/json",
         f"Content-Length: {len(body)}",

@@ -199,6 +199,7 @@ def _configure_environment(args: argparse.Namespace) -> None:
             "SECRET_KEY": BENCH_SECRET_KEY,
             "FIELD_ENCRYPTION_KEYS": BENCH_FIELD_KEY,
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "TRUST_X_FORWARDED_PROTO": "1",
             "LOG_LEVEL": "WARNING",
             # Nothing may leave the machine: a stray provider call is refused at once.
             "CALENDLY_API_BASE": "http://127.0.0.1:9",
@@ -458,6 +459,11 @@ class Bench:
                 if not k.startswith("machine") and k != "everyone else"
             }
         bad = sum(failures.values())
+        if done and bad > len(done) // 10:
+            # A phase of redirects or refusals measures nothing worth printing.
+            raise services.BenchError(
+                f"{label}: {bad} of {len(done)} answers were not 2xx ({dict(failures)})"
+            )
         note = f"   {bad} non-2xx {dict(failures)}" if bad else ""
         if behind:
             note += f"   ({behind} requests started late by the generator)"
