@@ -62,10 +62,19 @@ class Appointment(models.Model):
                 fields=["workspace", "provider", "external_id"], name="appointment_provider_ids"
             )
         ]
+        # Every read of a page or the API is a range of one of these, so none grows with the
+        # workspace's appointments (README, "Pages at agency scale").
         indexes = [
-            models.Index(fields=["workspace", "start_at"], name="appt_ws_start"),
+            # The lists' order and keyset (workspaces.keyset), the week view, the API.
+            models.Index(fields=["workspace", "start_at", "id"], name="appt_ws_start"),
             models.Index(fields=["lead", "status"], name="appt_lead_status"),
-            models.Index(fields=["workspace", "host_email"], name="appt_ws_host"),
+            # The host filter, and the hosts to choose from (one probe per host).
+            models.Index(fields=["workspace", "host_email", "host_name"], name="appt_ws_host"),
+            # The pages' live-poll version: the newest change.
+            models.Index(fields=["workspace", "updated_at"], name="appt_ws_updated"),
+            # The Integrations tab finds each delivery's booking by the provider's ids.
+            models.Index(fields=["workspace", "external_id"], name="appt_ws_external"),
+            models.Index(fields=["workspace", "secondary_id"], name="appt_ws_secondary"),
         ]
 
     def __str__(self):

@@ -3,7 +3,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone as dj_timezone
@@ -26,7 +25,7 @@ from booking.suggestions import book_suggestion
 from followups import services as followups
 from followups.errors import ProviderError
 from followups.models import Task
-from workspaces import provider_choices
+from workspaces import keyset, provider_choices
 from workspaces.access import MEMBERS, SETTERS, workspace_view
 from workspaces.models import Lead
 
@@ -50,7 +49,16 @@ def appointment_list(request):
     qs = appointments_for(
         workspace=workspace, when=when, status=status, provider=provider, host=host
     )
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # By keyset, past ones newest first: no count, and page 200 costs what page 1 does. An old
+    # ``?page=N`` link shows the first page.
+    page = keyset.page_of(
+        qs,
+        field="start_at",
+        descending=when == "past",
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+        size=PAGE_SIZE,
+    )
     return render(
         request,
         "booking/appointment_list.html",

@@ -115,7 +115,12 @@ class Lead(models.Model):
         indexes = [
             models.Index(fields=["workspace", "email"], name="lead_ws_email"),
             models.Index(fields=["workspace", "phone"], name="lead_ws_phone"),
-            models.Index(fields=["workspace", "status"], name="lead_ws_status"),
+            # The leads list's order and keyset (workspaces.lead_list), with a status filter or
+            # without; the search's trigram indexes are PostgreSQL-only (migration 0008).
+            models.Index(fields=["workspace", "updated_at", "id"], name="lead_ws_recent"),
+            models.Index(
+                fields=["workspace", "status", "updated_at", "id"], name="lead_ws_status_recent"
+            ),
         ]
         constraints = [
             # One lead per address in a workspace, so concurrent "create or update" settle in

@@ -1,9 +1,10 @@
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import redirect, render
 
 from workspaces.access import MEMBERS, workspace_view, workspaces_for
+from workspaces.lead_list import page_of, search
 from workspaces.models import Lead
 
 
@@ -17,21 +18,23 @@ def home(request):
 
 @workspace_view(roles=MEMBERS)
 def lead_list(request):
-    qs = Lead.objects.filter(workspace=request.workspace).order_by("-updated_at", "-id")
-    query = request.GET.get("q", "").strip()
+    """Leads, most recently updated first, a page at a time by keyset (``after``/``before``,
+    see ``workspaces.lead_list``). An old ``?page=N`` link shows the first page."""
+    qs = Lead.objects.filter(workspace=request.workspace)
+    query = " ".join(request.GET.get("q", "").split())
     status = request.GET.get("status", "")
-    if query:
-        qs = qs.filter(
-            Q(first_name__icontains=query)
-            | Q(last_name__icontains=query)
-            | Q(email__icontains=query)
-            | Q(phone__icontains=query)
-        )
+    qs = search(qs, query)
     if status in Lead.Status.values:
         qs = qs.filter(status=status)
-    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    page = page_of(qs, after=request.GET.get("after", ""), before=request.GET.get("before", ""))
     return render(
         request,
         "workspaces/lead_list.html",
-        {"page": page, "q": query, "status": status, "statuses": Lead.Status.choices},
+        {
+            "page": page,
+            "q": query,
+            "status": status,
+            "statuses": Lead.Status.choices,
+            "filters": urlencode({k: v for k, v in {"q": query, "status": status}.items() if v}),
+        },
     )
