@@ -64,7 +64,6 @@ def main(argv=None) -> int:
             "REDIS_URL": "",
             "CELERY_TASK_ALWAYS_EAGER": "1",
             "DEBUG": "0",
-            "EMAIL_URL": "dummy://",  # production settings require one; nothing is sent
             "SECRET_KEY": BENCH_SECRET_KEY,
             "FIELD_ENCRYPTION_KEYS": BENCH_FIELD_KEY,
             "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
