@@ -258,7 +258,7 @@ _CSP = {
         "base-uri": [SELF],
         "form-action": [SELF, CALENDLY_AUTH_BASE],
         "frame-ancestors": [NONE],
-    }
+    },
 }
 if env_bool("CSP_REPORT_ONLY", False):
     CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP
