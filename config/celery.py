@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import beat_init, task_postrun, task_prerun
+from celery.signals import beat_init, task_postrun, task_prerun, worker_ready, worker_shutdown
 from kombu import Queue
 
 from config.embedded_broker import register as register_embedded_broker
@@ -85,3 +85,25 @@ def _close_old_connections(task=None, **kwargs) -> None:
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+_dispatcher = None
+
+
+@worker_ready.connect
+def _start_dispatcher(sender=None, **kwargs) -> None:
+    """With the NOTIFY hand-off, each worker's main process also runs the dispatcher that
+    enqueues announced deliveries (one is elected per deployment: integrations.handoff)."""
+    global _dispatcher
+    from integrations import handoff, inbox
+
+    if handoff.notifies() and _dispatcher is None:
+        _dispatcher = handoff.WorkerDispatcher(inbox.enqueue).start()
+
+
+@worker_shutdown.connect
+def _stop_dispatcher(sender=None, **kwargs) -> None:
+    global _dispatcher
+    if _dispatcher is not None:
+        _dispatcher.stop()
+        _dispatcher = None

@@ -147,10 +147,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # server), so the view can answer "retry" in time (tests/faults/test_slow_database.py).
 DATABASE_CONNECT_TIMEOUT = int(env("DATABASE_CONNECT_TIMEOUT", "5"))
 WEBHOOK_STORE_TIMEOUT_MS = int(env("WEBHOOK_STORE_TIMEOUT_MS", "3000"))
-# "notify": a stored delivery is announced by NOTIFY in its own insert and `manage.py
-# dispatch_deliveries` enqueues it (no broker call on the request path); "enqueue": the webhook
-# publishes to the broker after commit (integrations.handoff).
-WEBHOOK_HANDOFF = env("WEBHOOK_HANDOFF", "enqueue")
+# "notify" (on PostgreSQL with a real worker): a stored delivery is announced by NOTIFY in its
+# own insert, and the dispatcher each Celery worker runs (one elected per deployment; or `manage.py
+# dispatch_deliveries`) enqueues it: no broker call on the request path. "enqueue": the webhook
+# publishes to the broker after commit, as SQLite and eager tasks always do (integrations.handoff).
+WEBHOOK_HANDOFF = env("WEBHOOK_HANDOFF", "notify")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", DATABASE_CONNECT_TIMEOUT

@@ -48,6 +48,11 @@ _STORE = (
 _WITH_NOTIFY = _STORE.format(notify=f", pg_notify('{CHANNEL}', id::text)")
 _WITHOUT_NOTIFY = _STORE.format(notify="")
 _FIND = f"SELECT id FROM {_TABLE} WHERE {_KEY}"
+CATCH_UP_SECONDS = 60  # older waiting rows are the sweep's
+_WAITING = (
+    f"SELECT id FROM {_TABLE} WHERE state = 'received' AND retry_at IS NULL"
+    " AND received_at > now() - make_interval(secs => %s) ORDER BY received_at"
+)
 
 
 def notifies() -> bool:
@@ -107,16 +112,41 @@ def _row(**values) -> WebhookDelivery:
     return WebhookDelivery.from_db(connection.alias, fields, [values[f] for f in fields])
 
 
-def dispatch_forever(*, enqueue, idle_seconds: float = 30.0, stop=lambda: False) -> None:
-    """LISTEN on its own connection and ``enqueue(id)`` for each notification; reconnect after
-    an error (what was announced meanwhile is left to the sweep)."""
+# One dispatcher listens per deployment: each holds this advisory lock on its LISTEN connection
+# while it listens, and the others stand by. A dispatcher that dies loses its connection and so
+# its lock, and a standby takes over within STANDBY_SECONDS (the sweep covers the gap).
+LOCK_KEY = 0x5E77E2D5  # any constant the deployment's other advisory locks don't use
+STANDBY_SECONDS = 5.0
+
+
+def dispatch_forever(
+    *,
+    enqueue,
+    idle_seconds: float = 30.0,
+    stop=lambda: False,
+    standby_seconds=STANDBY_SECONDS,
+    listening=lambda: None,
+) -> None:
+    """LISTEN on its own connection and ``enqueue(id)`` for each notification, while holding
+    the dispatcher's lock; stand by while another dispatcher holds it; reconnect after an error
+    (what was announced meanwhile is left to the sweep). ``listening()`` is called once it
+    listens and has caught up."""
     import psycopg
 
     while not stop():
         try:
             with psycopg.connect(_conninfo(), autocommit=True) as listener:
+                if not _elected(listener):
+                    _wait(standby_seconds, stop)
+                    continue
                 listener.execute(f"LISTEN {CHANNEL}")
                 logger.info("Dispatcher listening on %s", CHANNEL)
+                # What was announced while nobody listened (a start, a take-over) is not sent
+                # again: enqueue the recent rows still waiting, instead of leaving them to the
+                # sweep's minute. Enqueueing one twice is harmless.
+                for (delivery_id,) in listener.execute(_WAITING, [CATCH_UP_SECONDS]):
+                    enqueue(delivery_id)
+                listening()
                 while not stop():
                     for note in listener.notifies(timeout=idle_seconds, stop_after=None):
                         _enqueue_payload(enqueue, note.payload)
@@ -124,7 +154,42 @@ def dispatch_forever(*, enqueue, idle_seconds: float = 30.0, stop=lambda: False)
                             break
         except psycopg.OperationalError:
             logger.exception("Dispatcher lost its database connection; reconnecting")
-            time.sleep(1.0)
+            _wait(1.0, stop)
+
+
+def _elected(listener) -> bool:
+    return listener.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY]).fetchone()[0]
+
+
+def _wait(seconds: float, stop) -> None:
+    deadline = time.monotonic() + seconds
+    while not stop() and time.monotonic() < deadline:
+        time.sleep(min(0.1, seconds))
+
+
+class WorkerDispatcher:
+    """The dispatcher as a thread of a Celery worker's main process, so a deployment that
+    runs workers needs nothing more for the NOTIFY hand-off (``config.celery`` starts it when
+    the worker is ready and stops it at shutdown). Every worker runs one; one is elected."""
+
+    def __init__(self, enqueue):
+        import threading
+
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=dispatch_forever,
+            kwargs={"enqueue": enqueue, "idle_seconds": 1.0, "stop": self._stop.is_set},
+            name="webhook-dispatcher",
+            daemon=True,
+        )
+
+    def start(self) -> WorkerDispatcher:
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout=timeout)
 
 
 def _enqueue_payload(enqueue, payload: str) -> None:

@@ -158,14 +158,19 @@ def test_notify_announces_each_committed_delivery_and_never_a_rolled_back_one(wo
     settings.WEBHOOK_HANDOFF = handoff.NOTIFY
     settings.CELERY_TASK_ALWAYS_EAGER = False
     heard: list[int] = []
-    stop = threading.Event()
+    stop, ready = threading.Event(), threading.Event()
     listening = threading.Thread(
         target=handoff.dispatch_forever,
-        kwargs={"enqueue": heard.append, "idle_seconds": 0.1, "stop": stop.is_set},
+        kwargs={
+            "enqueue": heard.append,
+            "idle_seconds": 0.1,
+            "stop": stop.is_set,
+            "listening": ready.set,
+        },
     )
     listening.start()
     try:
-        _wait_for_listener()
+        assert ready.wait(10)
         with pytest.raises(RuntimeError), transaction.atomic():
             inbox.accept_delivery(**_delivery(workspace, "rolled-back"))
             raise RuntimeError("the request failed after storing")
@@ -195,18 +200,6 @@ def _delivery(workspace, key):
         "body": fixture_bytes("invitee_created.json"),
         "headers": {},
     }
-
-
-def _wait_for_listener():
-    def listening():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE query = %s",
-                [f"LISTEN {handoff.CHANNEL}"],
-            )
-            return cursor.fetchone()[0]
-
-    _wait(listening)
 
 
 def _wait(check, timeout=10.0):
