@@ -4,8 +4,8 @@
   counted with ``connection.execute_wrapper``, answered in the ``X-Bench-Queries`` header (and
   their verbs in ``X-Bench-Query-Verbs``), so the load generator tallies every request.
 - The Celery hooks (the worker imports this module with ``--include bench.querycount``): every
-  ``process_delivery`` run's statements and duration, pushed to a Redis list the benchmark reads;
-  and a counter the benchmark waits on to know the worker is ready.
+  delivery's processing, its statements and duration (alone or in a batch), pushed to a Redis
+  list the benchmark reads; and a counter the benchmark waits on to know the worker is ready.
 
 Each counts what goes through Django's cursor (SAVEPOINTs included); BEGIN and COMMIT are
 psycopg's own calls and are not counted.
@@ -13,13 +13,13 @@ psycopg's own calls and are not counted.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
-import threading
 import time
 from collections import Counter
 
-from celery.signals import task_postrun, task_prerun, worker_ready
+from celery.signals import worker_process_init, worker_ready
 from django.conf import settings
 from django.db import connection
 
@@ -27,7 +27,6 @@ QUERIES_HEADER = "X-Bench-Queries"
 VERBS_HEADER = "X-Bench-Query-Verbs"
 TASK_LIST = "bench:process_delivery"
 READY_KEY = "bench:worker_ready"
-PROCESS_DELIVERY = "integrations.tasks.process_delivery"
 
 
 class StatementCounter:
@@ -67,7 +66,6 @@ class QueryCountMiddleware:
 # The worker's side
 
 
-_local = threading.local()
 _redis = {"pid": None, "client": None}
 
 
@@ -86,35 +84,34 @@ def _worker_ready(**_):
     _client().incr(READY_KEY)
 
 
-@task_prerun.connect
-def _task_started(task=None, **_):
-    if task is None or task.name != PROCESS_DELIVERY:
-        return
-    counter = getattr(_local, "counter", None)
-    if counter is None:
-        counter = _local.counter = StatementCounter()
-    counter.reset()
-    if counter not in connection.execute_wrappers:
-        connection.execute_wrappers.append(counter)
-    _local.started = time.perf_counter()
+@worker_process_init.connect
+def _count_each_delivery(**_):
+    """Each delivery's processing (``integrations.processing.process``), counted whether it came
+    alone (``process_delivery``) or in a batch (``process_deliveries``): the tasks look the
+    function up when they run, so wrapping it in each pool process counts every delivery."""
+    from integrations import processing
+
+    if not getattr(processing.process, "counted", False):
+        processing.process = _counted(processing.process)
 
 
-@task_postrun.connect
-def _task_finished(task=None, retval=None, state=None, args=None, **_):
-    if task is None or task.name != PROCESS_DELIVERY:
-        return
-    counter = getattr(_local, "counter", None)
-    if counter is None:
-        return
-    if counter in connection.execute_wrappers:
-        connection.execute_wrappers.remove(counter)
-    record = {
-        "delivery": (args or [None])[0],
-        "outcome": retval if isinstance(retval, str) else None,
-        "task_state": state,
-        "queries": counter.count,
-        "verbs": dict(counter.verbs),
-        "seconds": time.perf_counter() - _local.started,
-        "finished_at": time.time(),
-    }
-    _client().rpush(TASK_LIST, json.dumps(record))
+def _counted(process):
+    @functools.wraps(process)
+    def run(delivery_id):
+        counter = StatementCounter()
+        started = time.perf_counter()
+        with connection.execute_wrapper(counter):
+            outcome = process(delivery_id)
+        record = {
+            "delivery": delivery_id,
+            "outcome": outcome.state if outcome is not None else None,
+            "queries": counter.count,
+            "verbs": dict(counter.verbs),
+            "seconds": time.perf_counter() - started,
+            "finished_at": time.time(),
+        }
+        _client().rpush(TASK_LIST, json.dumps(record))
+        return outcome
+
+    run.counted = True
+    return run

@@ -672,12 +672,12 @@ class Bench:
         q = self.report.get("queries_per_processed_delivery")
         if q:
             print(
-                "\nSQL statements per processed delivery (every process_delivery run, counted in "
-                "the Celery worker)"
+                "\nSQL statements per processed delivery (every delivery's processing, alone or "
+                "in a batch, counted in the Celery worker)"
             )
             print(
                 f"  mean {q['mean']:.2f}  min {q['min']}  max {q['max']}  over "
-                f"{q['deliveries']:,} deliveries; task time p50 {q['task_p50_ms']:.1f} ms, "
+                f"{q['deliveries']:,} deliveries; processing time p50 {q['task_p50_ms']:.1f} ms, "
                 f"p99 {q['task_p99_ms']:.1f} ms"
             )
             print(f"  {q['verbs']}")

@@ -98,7 +98,7 @@ def _start_dispatcher(sender=None, **kwargs) -> None:
     from integrations import handoff, inbox
 
     if handoff.notifies() and _dispatcher is None:
-        _dispatcher = handoff.WorkerDispatcher(inbox.enqueue).start()
+        _dispatcher = handoff.WorkerDispatcher(inbox.enqueue_many).start()
 
 
 @worker_shutdown.connect

@@ -117,6 +117,9 @@ def _row(**values) -> WebhookDelivery:
 # its lock, and a standby takes over within STANDBY_SECONDS (the sweep covers the gap).
 LOCK_KEY = 0x5E77E2D5  # any constant the deployment's other advisory locks don't use
 STANDBY_SECONDS = 5.0
+# A batch is processed by one task, one delivery after another: small enough that a slow one
+# delays few others.
+BATCH_MAX = 20
 
 
 def dispatch_forever(
@@ -127,7 +130,7 @@ def dispatch_forever(
     standby_seconds=STANDBY_SECONDS,
     listening=lambda: None,
 ) -> None:
-    """LISTEN on its own connection and ``enqueue(id)`` for each notification, while holding
+    """LISTEN on its own connection and ``enqueue(ids)`` for the notifications, while holding
     the dispatcher's lock; stand by while another dispatcher holds it; reconnect after an error
     (what was announced meanwhile is left to the sweep). ``listening()`` is called once it
     listens and has caught up."""
@@ -144,14 +147,12 @@ def dispatch_forever(
                 # What was announced while nobody listened (a start, a take-over) is not sent
                 # again: enqueue the recent rows still waiting, instead of leaving them to the
                 # sweep's minute. Enqueueing one twice is harmless.
-                for (delivery_id,) in listener.execute(_WAITING, [CATCH_UP_SECONDS]):
-                    enqueue(delivery_id)
+                waiting = [pk for (pk,) in listener.execute(_WAITING, [CATCH_UP_SECONDS])]
+                for start in range(0, len(waiting), BATCH_MAX):
+                    enqueue(waiting[start : start + BATCH_MAX])
                 listening()
                 while not stop():
-                    for note in listener.notifies(timeout=idle_seconds, stop_after=None):
-                        _enqueue_payload(enqueue, note.payload)
-                        if stop():
-                            break
+                    _dispatch_burst(listener, enqueue, idle_seconds)
         except psycopg.OperationalError:
             logger.exception("Dispatcher lost its database connection; reconnecting")
             _wait(1.0, stop)
@@ -192,13 +193,24 @@ class WorkerDispatcher:
         self._thread.join(timeout=timeout)
 
 
-def _enqueue_payload(enqueue, payload: str) -> None:
-    try:
-        delivery_id = int(payload)
-    except ValueError:
-        logger.warning("Dispatcher ignored a notification that is not an id: %r", payload[:50])
+def _dispatch_burst(listener, enqueue, idle_seconds: float) -> None:
+    """Wait for a notification, take every other one already received, and enqueue them as
+    one batch: under load a burst costs one broker message, and a lone delivery waits for
+    nothing."""
+    notes = list(listener.notifies(timeout=idle_seconds, stop_after=1))
+    if not notes:
         return
-    enqueue(delivery_id)
+    notes += listener.notifies(timeout=0, stop_after=BATCH_MAX - len(notes))
+    ids = []
+    for note in notes:
+        try:
+            ids.append(int(note.payload))
+        except ValueError:
+            logger.warning(
+                "Dispatcher ignored a notification that is not an id: %r", note.payload[:50]
+            )
+    for start in range(0, len(ids), BATCH_MAX):
+        enqueue(ids[start : start + BATCH_MAX])
 
 
 def _conninfo() -> str:

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from integrations import handoff, webhook_targets
 from integrations.models import WebhookDelivery
-from integrations.processing import ERROR_MAX, process_delivery
+from integrations.processing import ERROR_MAX, process_deliveries, process_delivery
 from workspaces import audit, jsonsafe
 from workspaces.models import Workspace
 
@@ -148,6 +148,20 @@ def enqueue(delivery_id: int) -> None:
         process_delivery.delay(delivery_id)
     except Exception:
         logger.exception("Could not enqueue webhook delivery %s; the sweep will retry", delivery_id)
+
+
+def enqueue_many(delivery_ids: list[int]) -> None:
+    """Send rows that arrived together to a worker as one task (the dispatcher's bursts). A
+    broker error is logged, never raised, as for ``enqueue``."""
+    if len(delivery_ids) == 1:
+        enqueue(delivery_ids[0])
+        return
+    try:
+        process_deliveries.delay(list(delivery_ids))
+    except Exception:
+        logger.exception(
+            "Could not enqueue %d webhook deliveries; the sweep will retry", len(delivery_ids)
+        )
 
 
 # Sweeping, replaying, pruning

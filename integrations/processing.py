@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
@@ -150,3 +151,36 @@ def process_delivery(self, delivery_id: int) -> str | None:
         # Eager mode (no broker) would retry at once and burn the attempts: the sweep retries.
         raise self.retry(countdown=outcome.retry_in)
     return outcome.state
+
+
+@shared_task(bind=True, name="integrations.tasks.process_deliveries", max_retries=None)
+def process_deliveries(self, delivery_ids: list[int]) -> int:
+    """Process several stored deliveries, each in its own transaction exactly as
+    ``process_delivery`` does: the dispatcher sends what arrived together as one message, so a
+    burst costs the broker and the worker one task, not one per delivery. A delivery that must
+    be tried again later gets its own delayed ``process_delivery``; what a killed or timed-out
+    run left behind is still ``received`` (a redelivered message, another task, or the sweep
+    finishes it). Returns how many reached a final state here."""
+    done = 0
+    for index, pk in enumerate(delivery_ids):
+        try:
+            outcome = process(pk)
+        except (OperationalError, InterfaceError) as exc:
+            if self.request.is_eager or self.request.retries >= MAX_ATTEMPTS:
+                return done  # the sweep picks the rest up
+            rest = list(delivery_ids[index:])
+            countdown = backoff_for_retry(self.request.retries)
+            raise self.retry(args=(rest,), countdown=countdown, exc=exc) from exc
+        except SoftTimeLimitExceeded:
+            # One slow delivery (a provider answering slowly) must not hold the others.
+            if delivery_ids[index + 1 :]:
+                process_deliveries.delay(list(delivery_ids[index + 1 :]))
+            raise
+        if outcome is None:
+            continue
+        if outcome.retry_in is not None:
+            if not self.request.is_eager:
+                process_delivery.apply_async((pk,), countdown=outcome.retry_in)
+            continue
+        done += 1
+    return done

@@ -4,9 +4,10 @@
 from celery import shared_task
 
 from integrations import inbox
-from integrations.processing import process_delivery
+from integrations.processing import process_deliveries, process_delivery
 
-__all__ = ["process_delivery", "sweep_pending_deliveries"]  # the worker finds both here
+# The worker finds them all here.
+__all__ = ["process_deliveries", "process_delivery", "sweep_pending_deliveries"]
 
 
 @shared_task(name="integrations.tasks.sweep_pending_deliveries")

@@ -27,12 +27,13 @@ class Recorder:
 
     seen: list[int] = field(default_factory=list)
     fail_with: Exception | None = None
+    fail_only: set[int] | None = None  # the deliveries that fail_with applies to (None: all)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def map_delivery(self, delivery) -> str:
         with self.lock:
             self.seen.append(delivery.pk)
-        if self.fail_with is not None:
+        if self.fail_with is not None and (self.fail_only is None or delivery.pk in self.fail_only):
             raise self.fail_with
         return delivery.json().get("outcome", "processed")
 

@@ -7,6 +7,7 @@ import time
 import uuid
 
 import pytest
+from django.db import transaction
 
 from integrations import handoff, inbox
 from tests.calendly.helpers import fixture_bytes
@@ -25,12 +26,13 @@ class Dispatcher:
 
     def __init__(self):
         self.heard: list[int] = []
+        self.batches: list[list[int]] = []
         self.ready = threading.Event()
         self.stopped = threading.Event()
         self.thread = threading.Thread(
             target=handoff.dispatch_forever,
             kwargs={
-                "enqueue": self.heard.append,
+                "enqueue": self.enqueue,
                 "idle_seconds": 0.1,
                 "stop": self.stopped.is_set,
                 "standby_seconds": 0.2,
@@ -38,6 +40,10 @@ class Dispatcher:
             },
             daemon=True,
         )
+
+    def enqueue(self, ids: list[int]) -> None:
+        self.batches.append(list(ids))
+        self.heard.extend(ids)
 
     def start(self) -> "Dispatcher":
         self.thread.start()
@@ -96,3 +102,15 @@ def test_a_dispatcher_that_starts_late_enqueues_what_was_stored_meanwhile(worksp
         assert late.heard == [waiting]
     finally:
         late.stop()
+
+
+def test_deliveries_announced_together_are_enqueued_as_one_batch(workspace):
+    dispatcher = Dispatcher().start()
+    try:
+        assert dispatcher.ready.wait(10)
+        with transaction.atomic():  # their notifications arrive together, at the commit
+            burst = [store(workspace) for _ in range(5)]
+        wait_for(lambda: len(dispatcher.heard) == 5)
+        assert dispatcher.batches == [burst]
+    finally:
+        dispatcher.stop()

@@ -162,7 +162,7 @@ def test_notify_announces_each_committed_delivery_and_never_a_rolled_back_one(wo
     listening = threading.Thread(
         target=handoff.dispatch_forever,
         kwargs={
-            "enqueue": heard.append,
+            "enqueue": heard.extend,
             "idle_seconds": 0.1,
             "stop": stop.is_set,
             "listening": ready.set,

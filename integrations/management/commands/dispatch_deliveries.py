@@ -17,4 +17,4 @@ class Command(BaseCommand):
                 "WEBHOOK_HANDOFF is not 'notify' (or the database is not PostgreSQL, or tasks "
                 "run eagerly): the webhooks enqueue deliveries themselves; nothing to dispatch."
             )
-        handoff.dispatch_forever(enqueue=inbox.enqueue)
+        handoff.dispatch_forever(enqueue=inbox.enqueue_many)
