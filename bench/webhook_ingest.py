@@ -829,10 +829,16 @@ def _delivery_states(database_url: str) -> dict[str, int]:
 def _listening(database_url: str) -> bool:
     import psycopg
 
+    from integrations.handoff import LOCK_KEY
+
     with psycopg.connect(database_url, autocommit=True) as conn:
+        # The elected dispatcher holds its advisory lock, and is idle once it has listened and
+        # caught up (its last statement done).
         (count,) = conn.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN %%'"
-            " AND datname = current_database()"
+            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)"
+            " WHERE l.locktype = 'advisory' AND l.granted AND l.objid = %s::bigint::oid"
+            " AND a.state = 'idle' AND a.datname = current_database()",
+            [LOCK_KEY],
         ).fetchone()
     return count > 0
 
