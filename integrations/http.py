@@ -20,8 +20,10 @@ names are scrubbed out of every message, detail and log line.
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
+import ssl
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -131,6 +133,14 @@ class Closing:
         self.close()
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One verifying TLS context per process, shared by every client: making one reads the whole
+    CA bundle (about 80 ms of CPU here, two thirds of a reconcile sweep when each sweep made its
+    own client); a context is safe to share between clients and threads."""
+    return httpx.create_ssl_context()
+
+
 class ProviderHttp(Closing):
     """Requests to one provider's API with one token (or none, for a token endpoint)."""
 
@@ -151,7 +161,11 @@ class ProviderHttp(Closing):
         if token:
             headers["Authorization"] = f"Bearer {token}"
         self._http = httpx.Client(
-            base_url=base_url.rstrip("/"), timeout=timeout, transport=transport, headers=headers
+            base_url=base_url.rstrip("/"),
+            timeout=timeout,
+            transport=transport,
+            headers=headers,
+            verify=tls_context(),
         )
 
     @property
