@@ -74,7 +74,6 @@ def check_all_subscriptions(interval: float = SUBSCRIPTIONS_INTERVAL) -> int:
         ensure_subscription,
         workspace_ids_with_credentials(),
         interval=interval,
-        now=timezone.now(),
         salt="calendly.tasks.check_all_subscriptions",
     )
 

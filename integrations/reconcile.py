@@ -120,7 +120,7 @@ def enqueue_due(sweep: Sweep, task, *, interval: float, salt: str) -> int:
         )
     )
     due = [pk for pk in sweep.connected_workspace_ids() if pk not in waiting]
-    return spread.enqueue(task, due, interval=interval, now=now, salt=salt)
+    return spread.enqueue(task, due, interval=interval, salt=salt)
 
 
 def run(sweep: Sweep, workspace_id: int) -> str:
