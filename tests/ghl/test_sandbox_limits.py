@@ -68,3 +68,62 @@ def test_calendly_answers_429_over_the_per_user_limit_each_token_its_own_user():
     assert answers[0].headers["X-RateLimit-Remaining"] == "1"
     assert 1 <= int(answers[2].headers["X-RateLimit-Reset"]) <= 60
     assert other.status_code == 200
+
+
+class Clock:
+    """The limiter's clock, moved on by the client's sleeps: waiting is instant."""
+
+    def __init__(self):
+        self.now = 0.0
+        self.slept = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def calendly_client(base, clock):
+    from calendly.dialect import CalendlyDialect
+    from integrations.http import ProviderHttp
+
+    return ProviderHttp(
+        CalendlyDialect(), base_url=base, token="user-one", sleep=clock.sleep, clock=clock
+    )
+
+
+def me(client):
+    from integrations.http import Policy
+
+    return client.request("GET", "/users/me", action="read the user", policy=Policy(attempts=3))
+
+
+def test_a_client_waits_out_a_spent_window_instead_of_earning_a_429():
+    clock = Clock()
+    server, base = start_sandbox(tenants=True, rate_limit=RateLimiter(2, 5.0, clock=clock))
+    try:
+        with calendly_client(base, clock) as client:
+            answers = [me(client) for _ in range(5)]
+    finally:
+        server.stop()
+    assert all(answer["resource"] for answer in answers)
+    assert server.rate_limit.stats()["refused"] == 0  # no 429 was ever earned
+    assert len(clock.slept) == 2 and all(5 <= s < 5.5 for s in clock.slept)
+
+
+def test_a_long_spent_window_is_not_waited_and_nothing_is_sent():
+    from followups.errors import ProviderRateLimited
+
+    clock = Clock()
+    server, base = start_sandbox(tenants=True, rate_limit=RateLimiter(2, 60.0, clock=clock))
+    try:
+        with calendly_client(base, clock) as client:
+            me(client), me(client)
+            with pytest.raises(ProviderRateLimited):
+                me(client)
+    finally:
+        server.stop()
+    assert (server.rate_limit.stats()["served"], server.rate_limit.stats()["refused"]) == (2, 0)
+    assert clock.slept == []
