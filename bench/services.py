@@ -192,7 +192,9 @@ def gunicorn(
     return Child("gunicorn", args, env=env, log_path=log_path)
 
 
-def celery_worker(*, concurrency: int, env: dict[str, str], log_path: Path) -> Child:
+def celery_worker(
+    *, concurrency: int, env: dict[str, str], log_path: Path, queues: str = "webhooks"
+) -> Child:
     args = [
         str(BIN / "celery"),
         "-A",
@@ -200,7 +202,7 @@ def celery_worker(*, concurrency: int, env: dict[str, str], log_path: Path) -> C
         "worker",
         "--pool=prefork",
         f"--concurrency={concurrency}",
-        "--queues=webhooks",
+        f"--queues={queues}",
         "--hostname=bench@%h",
         "--loglevel=WARNING",
         "--include=bench.querycount",

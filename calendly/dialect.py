@@ -55,6 +55,7 @@ class CalendlyDialect(Dialect):
 
     name = "Calendly"
     rate_limit_header = "X-RateLimit-Reset"
+    remaining_header = "X-RateLimit-Remaining"
 
     def reason(self, body: Mapping[str, Any]) -> str:
         parts = [body.get("title"), body.get("message")]

@@ -13,7 +13,9 @@ encrypted and committed, before the subscription is created with it (DOMAIN.md, 
 OAuth, Calendly signs with the OAuth app's key (``CALENDLY_WEBHOOK_SIGNING_KEY``).
 
 One run at a time per workspace: a run takes a short lease on the ``Subscription`` row (one
-conditional UPDATE), so a second click, or a click during the beat's check, does nothing.
+conditional UPDATE), so a second click, or a click during the beat's check, does nothing. The
+beat's check of each workspace comes at the workspace's slot in the ten minutes
+(``integrations.spread``) and does nothing when the last check was less than five minutes ago.
 """
 
 from __future__ import annotations
@@ -73,9 +75,11 @@ class Removal:
     detail: str = ""
 
 
-def ensure(*, workspace: Workspace) -> Outcome:
-    """Check the subscription and repair it: see the module doc."""
-    subscription = _claim(workspace)
+def ensure(*, workspace: Workspace, checked_before=None) -> Outcome:
+    """Check the subscription and repair it: see the module doc. With ``checked_before`` (the
+    beat's check, at the workspace's slot) nothing is done when the last check came after it:
+    a late or second beat's copy."""
+    subscription = _claim(workspace, checked_before=checked_before)
     if subscription is None:
         return Outcome(state="busy", detail="Another check is running.", busy=True)
     try:
@@ -274,12 +278,15 @@ def _record(
     return Outcome(state=state, detail=detail)
 
 
-def _claim(workspace: Workspace) -> Subscription | None:
+def _claim(workspace: Workspace, *, checked_before=None) -> Subscription | None:
     Subscription.objects.get_or_create(workspace=workspace)
     now = timezone.now()
+    free = Q(ensuring_until__isnull=True) | Q(ensuring_until__lt=now)
+    if checked_before is not None:
+        free &= Q(checked_at__isnull=True) | Q(checked_at__lte=checked_before)
     claimed = (
         Subscription.objects.filter(workspace=workspace)
-        .filter(Q(ensuring_until__isnull=True) | Q(ensuring_until__lt=now))
+        .filter(free)
         .update(ensuring_until=now + LEASE)
     )
     return Subscription.objects.get(workspace=workspace) if claimed else None

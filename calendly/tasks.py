@@ -1,11 +1,13 @@
 """Calendly's periodic work (routed to the ``providers`` queue by config/celery.py).
 
 **Subscriptions**: ``ensure_subscription`` runs on connect, from the card's Repair button, and for
-every workspace with a working token from ``check_all_subscriptions`` (beat, every 10 minutes):
+every workspace with a working token from ``check_all_subscriptions`` (beat, every 10 minutes),
+which enqueues each workspace's check for its slot in the ten minutes (``integrations.spread``):
 see ``calendly.subscriptions``.
 
-**Reconciliation**: ``reconcile_all`` (beat, every 5 minutes) claims each due workspace with one
-conditional UPDATE and enqueues ``reconcile_workspace``. A sweep lists the connected user's
+**Reconciliation**: ``reconcile_all`` (beat, every 5 minutes) enqueues each connected
+workspace's ``reconcile_workspace`` for its slot in the five minutes, which claims the workspace
+with one conditional UPDATE when the slot comes. A sweep lists the connected user's
 scheduled events (the organization's when the subscription is organization-scoped) from the last
 watermark (at most a day back) to 60 days ahead, and for those of the booked or a tracked event
 type that disagree with what we hold (an active one we don't have, a canceled one
@@ -24,10 +26,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from celery import shared_task
+from django.utils import timezone
 
 from booking.models import Appointment
 from followups.errors import ProviderAuthError
-from integrations import reconcile
+from integrations import reconcile, spread
 from workspaces.models import Workspace
 
 from . import subscriptions
@@ -45,27 +48,34 @@ from .types import ScheduledEvent
 
 LOOKBACK = timedelta(days=1)  # at most this far behind now, whatever the watermark says
 HORIZON = timedelta(days=60)  # what can still change before it happens
+SUBSCRIPTIONS_INTERVAL = 600.0  # seconds: the beat's period (config/celery.py passes it too)
 
 
 # Subscriptions
 
 
 @shared_task(name="calendly.tasks.ensure_subscription")
-def ensure_subscription(workspace_id: int) -> str:
-    """Check the workspace's webhook subscription and repair it; returns the state left."""
+def ensure_subscription(workspace_id: int, interval: float | None = None) -> str:
+    """Check the workspace's webhook subscription and repair it; returns the state left. With
+    ``interval`` (the beat's check) nothing is done when it was checked less than half an
+    interval ago."""
     workspace = Workspace.objects.filter(pk=workspace_id, is_active=True).first()
     if workspace is None:
         return "gone"
-    return subscriptions.ensure(workspace=workspace).state
+    recent = timezone.now() - timedelta(seconds=interval / 2) if interval is not None else None
+    return subscriptions.ensure(workspace=workspace, checked_before=recent).state
 
 
 @shared_task(name="calendly.tasks.check_all_subscriptions")
-def check_all_subscriptions() -> int:
-    """The health check: one ``ensure_subscription`` per workspace with a working token."""
-    ids = workspace_ids_with_credentials()
-    for workspace_id in ids:
-        ensure_subscription.delay(workspace_id)
-    return len(ids)
+def check_all_subscriptions(interval: float = SUBSCRIPTIONS_INTERVAL) -> int:
+    """The health check: each workspace with a working token gets one ``ensure_subscription``,
+    at its slot in the interval."""
+    return spread.enqueue(
+        ensure_subscription,
+        workspace_ids_with_credentials(),
+        interval=interval,
+        salt="calendly.tasks.check_all_subscriptions",
+    )
 
 
 # Reconciliation

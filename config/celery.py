@@ -11,6 +11,9 @@ from config.embedded_broker import register as register_embedded_broker
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 register_embedded_broker()
 
+RECONCILE_EVERY = 300.0  # seconds
+SUBSCRIPTIONS_EVERY = 600.0
+
 app = Celery("setterdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.update(
@@ -44,11 +47,22 @@ app.conf.update(
         },
         "send-due-followups": {"task": "followups.tasks.send_due_steps", "schedule": 60.0},
         "send-due-account-emails": {"task": "workspaces.tasks.send_due_emails", "schedule": 60.0},
-        "reconcile-ghl": {"task": "ghl.tasks.reconcile_all", "schedule": 300.0},
-        "reconcile-calendly": {"task": "calendly.tasks.reconcile_all", "schedule": 300.0},
+        # These three spread their per-workspace calls over their own period (``interval``,
+        # integrations/spread.py), so it is passed to them: one number for both.
+        "reconcile-ghl": {
+            "task": "ghl.tasks.reconcile_all",
+            "schedule": RECONCILE_EVERY,
+            "kwargs": {"interval": RECONCILE_EVERY},
+        },
+        "reconcile-calendly": {
+            "task": "calendly.tasks.reconcile_all",
+            "schedule": RECONCILE_EVERY,
+            "kwargs": {"interval": RECONCILE_EVERY},
+        },
         "check-calendly-subscriptions": {
             "task": "calendly.tasks.check_all_subscriptions",
-            "schedule": 600.0,
+            "schedule": SUBSCRIPTIONS_EVERY,
+            "kwargs": {"interval": SUBSCRIPTIONS_EVERY},
         },
         "resolve-unknown-bookings": {
             "task": "booking.tasks.resolve_unknown_attempts",

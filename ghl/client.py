@@ -67,6 +67,15 @@ class GhlDialect(Dialect):
     name = "GoHighLevel"
     rate_limited_whom = "this location"
     trace_field = "traceId"
+    remaining_header = "X-RateLimit-Remaining"
+
+    def window_reset(self, headers) -> float | None:
+        # GHL gives the window's length, not its end: waiting a whole window is always enough.
+        try:
+            length = float(headers.get("X-RateLimit-Interval-Milliseconds") or "") / 1000
+        except ValueError:
+            return None
+        return length if 0 < length < 3600 else None
 
     def reason(self, body: Mapping[str, Any]) -> str:
         message = body.get("message")

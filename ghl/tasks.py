@@ -1,11 +1,12 @@
 """Reconciliation: repair what missed webhooks left out, for each connected workspace.
 
-``reconcile_all`` (beat, every 5 minutes) claims each due workspace with one conditional UPDATE
-and enqueues ``reconcile_workspace``. A sweep reads the calendar's appointments from the last
-watermark to a month ahead and applies each through the same mapping as the webhooks, with
-``source=reconcile`` (a booking found only here still goes through ``record_booked``, so the
-follow-up engine reacts as for any booking). Our live appointments in the window that GHL no
-longer lists are looked up one by one.
+``reconcile_all`` (beat, every 5 minutes) enqueues each connected workspace's
+``reconcile_workspace`` for its slot in the five minutes (``integrations.spread``), which claims
+the workspace with one conditional UPDATE when the slot comes. A sweep reads the calendar's
+appointments from the last watermark to a month ahead and applies each through the same mapping
+as the webhooks, with ``source=reconcile`` (a booking found only here still goes through
+``record_booked``, so the follow-up engine reacts as for any booking). Our live appointments in
+the window that GHL no longer lists are looked up one by one.
 
 The claiming, the watermark and the back-off (a failed sweep never repeats itself every run; an
 appointment that fails to apply waits its own turn) are ``integrations.reconcile``'s; this module

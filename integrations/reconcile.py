@@ -3,8 +3,11 @@
 A sweep re-reads a workspace's bookings at the provider and repairs what missed webhooks left
 out. Its failures must never make it repeat itself every run (DOMAIN.md, Lessons), so:
 
-- ``claim`` takes a workspace's next sweep with one conditional UPDATE, unless the workspace is
-  backing off or another sweep holds it (a lease, in case that one never reports back);
+- the beat enqueues each workspace's sweep for the workspace's slot in the interval
+  (``integrations.spread``), not all at once; when the slot comes the sweep takes its
+  ``claim`` with one conditional UPDATE, unless the workspace is backing off, another sweep
+  holds it (a lease, in case that one never reports back) or it was swept less than half an
+  interval ago (a late or second beat), so a workspace is swept at most once per interval;
 - the watermark always advances, whatever happened, and the next sweep starts from it
   (``window_start``), a little before it and never further back than the provider's look-back;
 - a workspace whose sweep fails waits longer each time (5 min, 10, 20… up to 6 h);
@@ -29,6 +32,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from followups.errors import ProviderAuthError, ProviderError, ProviderNotConnected
+from integrations import spread
 from integrations.models import ReconcileState
 from workspaces.models import Workspace
 
@@ -38,6 +42,7 @@ OVERLAP = timedelta(minutes=10)  # re-read a little before the watermark: clocks
 CLAIM_LEASE = timedelta(minutes=15)  # a claimed sweep that never reports back is retried then
 BACKOFF_BASE = timedelta(minutes=5)
 BACKOFF_MAX = timedelta(hours=6)
+INTERVAL = 300.0  # seconds: the beat's period (config/celery.py passes it explicitly too)
 
 
 @dataclass(frozen=True)
@@ -63,16 +68,27 @@ _workspace_tasks: dict[str, object] = {}
 
 
 def tasks(sweep: Sweep, *, prefix: str):
-    """The provider's two tasks, named ``<prefix>.reconcile_all`` (beat, every 5 minutes: claims
-    each due workspace and enqueues its sweep) and ``<prefix>.reconcile_workspace`` (one sweep)."""
+    """The provider's two tasks, named ``<prefix>.reconcile_all`` (beat, every ``INTERVAL``:
+    enqueues each connected workspace's sweep for its slot in the interval, ``spread``) and
+    ``<prefix>.reconcile_workspace`` (one sweep)."""
 
     @shared_task(name=f"{prefix}.reconcile_workspace")
-    def reconcile_workspace(workspace_id: int) -> str:
+    def reconcile_workspace(workspace_id: int, interval: float | None = None) -> str:
+        # With ``interval`` the beat enqueued it for the workspace's slot: it takes the claim
+        # itself, and not when the workspace was swept less than half an interval ago (a late
+        # or second beat's copy). Without, the caller took the claim ("Sync now").
+        if interval is not None:
+            now = timezone.now()
+            recent = now - timedelta(seconds=interval / 2)
+            if not claim(
+                provider=sweep.provider, workspace_id=workspace_id, now=now, swept_before=recent
+            ):
+                return "skipped"
         return run(sweep, workspace_id)
 
     @shared_task(name=f"{prefix}.reconcile_all")
-    def reconcile_all() -> int:
-        return enqueue_due(sweep, reconcile_workspace.delay)
+    def reconcile_all(interval: float = INTERVAL) -> int:
+        return enqueue_due(sweep, reconcile_workspace, interval=interval, salt=prefix)
 
     _workspace_tasks[sweep.provider] = reconcile_workspace
     return reconcile_all, reconcile_workspace
@@ -93,15 +109,18 @@ def sync_now(*, provider: str, workspace: Workspace) -> bool:
     return True
 
 
-def enqueue_due(sweep: Sweep, enqueue: Callable[[int], object]) -> int:
-    """Enqueue a sweep for every connected workspace that is due; returns how many."""
+def enqueue_due(sweep: Sweep, task, *, interval: float, salt: str) -> int:
+    """Enqueue each connected workspace's sweep for its next slot in the interval, except the
+    workspaces backing off or being swept now; returns how many. Two statements and one
+    publish per workspace: the claim is the task's, when its slot comes."""
     now = timezone.now()
-    enqueued = 0
-    for workspace_id in sweep.connected_workspace_ids():
-        if claim(provider=sweep.provider, workspace_id=workspace_id, now=now):
-            enqueue(workspace_id)
-            enqueued += 1
-    return enqueued
+    waiting = set(
+        ReconcileState.objects.filter(provider=sweep.provider, next_run_at__gt=now).values_list(
+            "workspace_id", flat=True
+        )
+    )
+    due = [pk for pk in sweep.connected_workspace_ids() if pk not in waiting]
+    return spread.enqueue(task, due, interval=interval, salt=salt)
 
 
 def run(sweep: Sweep, workspace_id: int) -> str:
@@ -129,12 +148,18 @@ def run(sweep: Sweep, workspace_id: int) -> str:
     return "ok"
 
 
-def claim(*, provider: str, workspace_id: int, now: datetime) -> bool:
-    """Take the workspace's next sweep, unless it is backing off or already claimed."""
+def claim(
+    *, provider: str, workspace_id: int, now: datetime, swept_before: datetime | None = None
+) -> bool:
+    """Take the workspace's next sweep, unless it is backing off or already claimed, or (with
+    ``swept_before``) was swept after that time."""
     ReconcileState.objects.get_or_create(provider=provider, workspace_id=workspace_id)
+    due = Q(next_run_at__isnull=True) | Q(next_run_at__lte=now)
+    if swept_before is not None:
+        due &= Q(last_run_at__isnull=True) | Q(last_run_at__lte=swept_before)
     return bool(
         ReconcileState.objects.filter(provider=provider, workspace_id=workspace_id)
-        .filter(Q(next_run_at__isnull=True) | Q(next_run_at__lte=now))
+        .filter(due)
         .update(next_run_at=now + CLAIM_LEASE)
     )
 

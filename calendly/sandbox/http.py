@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import math
 import re
 import secrets
 import time
@@ -76,6 +77,7 @@ class Routes:
 class SandboxHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body leave at once, not 40 ms apart
+    _rate_headers: dict[str, str] = {}  # noqa: RUF012 (replaced per request, never mutated)
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug("sandbox: " + format, *args)
@@ -91,7 +93,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
 
     @property
     def state(self):
-        return self.server.state
+        # One state per user when the server keeps tenants (``--tenants``): the token's.
+        return self.server.state_for(self.headers.get("Authorization", ""))
 
     def _handle(self, method: str) -> None:
         parts = urlsplit(self.path)
@@ -103,8 +106,11 @@ class SandboxHandler(BaseHTTPRequestHandler):
             if found is None:
                 raise not_found()
             scope, handler, match = found
+            self._rate_headers = {}
             if scope not in OFF_THE_API:
                 self._authorize(scope)
+                if not self._within_rate_limit():
+                    return
             failure = None if scope in OFF_THE_API else self._take_failure(method, path)
             if failure and failure.status and not failure.perform:
                 time.sleep(failure.delay)
@@ -171,6 +177,23 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 [{"parameter": "scope", "message": f"{scope} is required"}],
             )
 
+    def _within_rate_limit(self) -> bool:
+        """Calendly's per-user limit, when the server emulates it: counted per token (a token
+        is one user's); over it, a 429 is answered and False returned."""
+        limiter = self.server.rate_limit
+        if limiter is None:
+            return True
+        verdict = limiter.take(self.headers.get("Authorization", ""))
+        self._rate_headers = {
+            "X-RateLimit-Limit": str(verdict.limit),
+            "X-RateLimit-Remaining": str(verdict.remaining),
+            "X-RateLimit-Reset": str(max(1, math.ceil(verdict.reset))),
+        }
+        if not verdict.allowed:
+            body = {"title": "Too Many Requests", "message": "Rate limit exceeded"}
+            self._send(429, body, logged=urlsplit(self.path).path)
+        return verdict.allowed
+
     def _take_failure(self, method: str, path: str):
         with self.state.lock:
             return self.state.take_failure(method, path)
@@ -193,7 +216,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if body is not None:
             self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
+        for name, value in {**self._rate_headers, **(headers or {})}.items():
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)

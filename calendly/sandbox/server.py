@@ -21,6 +21,7 @@ import urllib.request
 from http.server import ThreadingHTTPServer
 
 from calendly.signatures import SIGNATURE_HEADER, sign
+from integrations.sandbox_limits import RateLimiter
 
 from . import api, controls, oauth, organizations, pages, subscriptions
 from .http import Routes, SandboxHandler
@@ -47,7 +48,16 @@ class SandboxServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address, *, token: str, signing_key: str | None, max_window_days: int):
+    def __init__(
+        self,
+        address,
+        *,
+        token: str,
+        signing_key: str | None,
+        max_window_days: int,
+        tenants: bool = False,
+        rate_limit: RateLimiter | None = None,
+    ):
         super().__init__(address, SandboxHandler)
         host, port = self.server_address[:2]
         self.base_url = f"http://{host}:{port}"
@@ -60,6 +70,28 @@ class SandboxServer(ThreadingHTTPServer):
         self._worker = threading.Thread(target=self._send_deliveries, daemon=True)
         self._worker.start()
         self._serving: threading.Thread | None = None
+        # Tenants: every bearer token is a user of its own, with its own state (a benchmark's
+        # thousands of workspaces, each connected to its own Calendly user).
+        self.tenants = tenants
+        self._tenants: dict[str, SandboxState] = {}
+        self._tenants_lock = threading.Lock()
+        self.rate_limit = rate_limit  # Calendly's per-user limit, per token; None: no limit
+
+    def state_for(self, authorization: str) -> SandboxState:
+        """The state a request with this Authorization header sees."""
+        token = authorization[7:] if authorization.startswith("Bearer ") else ""
+        if not self.tenants or not token or token == self.state.token:
+            return self.state
+        with self._tenants_lock:
+            found = self._tenants.get(token)
+            if found is None:
+                found = self._tenants[token] = SandboxState(
+                    self.base_url,
+                    token,
+                    signing_key=self.state.signing_key,
+                    max_window_days=self.state.max_window_days,
+                )
+            return found
 
     def deliver(self, state: SandboxState, name: str, invitee: dict) -> None:
         """Queue ``name`` about ``invitee`` for every subscription that wants it (or, with
@@ -145,12 +177,21 @@ def start_sandbox(
     host: str = "127.0.0.1",
     signing_key: str | None = None,
     max_window_days: int = 7,
+    tenants: bool = False,
+    rate_limit: RateLimiter | None = None,
 ) -> tuple[SandboxServer, str]:
     """Start the sandbox in a background thread; returns it and its base URL (stop it with
     ``server.stop()``). ``signing_key`` signs deliveries of subscriptions created without one
-    (as the OAuth app's key does); ``max_window_days`` is the availability window limit."""
+    (as the OAuth app's key does); ``max_window_days`` is the availability window limit;
+    ``tenants``: every token is a user of its own; ``rate_limit``: answer 429 over it, per
+    token."""
     server = SandboxServer(
-        (host, port), token=token, signing_key=signing_key, max_window_days=max_window_days
+        (host, port),
+        token=token,
+        signing_key=signing_key,
+        max_window_days=max_window_days,
+        tenants=tenants,
+        rate_limit=rate_limit,
     )
     server.start()
     return server, server.base_url
@@ -163,6 +204,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--token", default=DEFAULT_TOKEN)
     parser.add_argument("--signing-key", default=None, help="signs subscriptions without a key")
     parser.add_argument("--max-window-days", type=int, default=7)
+    parser.add_argument(
+        "--tenants", action="store_true", help="every bearer token is a user of its own"
+    )
+    parser.add_argument(
+        "--rate-limit",
+        type=int,
+        default=0,
+        help="requests per user per minute (Calendly: 500 on paid plans, 50 on Free); 0: none",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
     server = SandboxServer(
@@ -170,6 +220,8 @@ def main(argv: list[str] | None = None) -> None:
         token=args.token,
         signing_key=args.signing_key,
         max_window_days=args.max_window_days,
+        tenants=args.tenants,
+        rate_limit=RateLimiter(args.rate_limit, 60.0) if args.rate_limit else None,
     )
     print(f"Calendly sandbox at {server.base_url}", flush=True)
     print(f"token: {args.token}", flush=True)

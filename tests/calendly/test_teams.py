@@ -6,6 +6,7 @@ tracked event types; hosts on appointments, and booking on a team event type."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 from rest_framework.test import APIClient
 from rest_framework_api_key.models import APIKey
@@ -157,10 +158,21 @@ def test_a_plain_member_is_user_scoped_and_the_card_says_what_it_misses(
 def test_a_role_change_switches_the_scope_making_the_new_one_before_deleting_the_old(
     api, workspace, calendly_sandbox, calendly_receiver, on_commit
 ):
+    # Each check is the beat's next one, ten minutes after the last (connecting checked first).
+    clock = time_machine.travel(datetime.now(UTC), tick=True)
+    traveller = clock.start()
+    try:
+        _role_change(api, workspace, calendly_sandbox, on_commit, traveller)
+    finally:
+        clock.stop()
+
+
+def _role_change(api, workspace, calendly_sandbox, on_commit, traveller):
     connect(api, workspace, calendly_sandbox, on_commit)
     [before] = ours(calendly_sandbox, workspace)
 
     calendly_sandbox.control("role", role="user")
+    traveller.shift(timedelta(minutes=10))
     tasks.check_all_subscriptions()
 
     [after] = ours(calendly_sandbox, workspace)
@@ -176,6 +188,7 @@ def test_a_role_change_switches_the_scope_making_the_new_one_before_deleting_the
     assert Subscription.objects.get(workspace=workspace).scope == "user"
 
     calendly_sandbox.control("role", role="admin")
+    traveller.shift(timedelta(minutes=10))
     tasks.check_all_subscriptions()
 
     [again] = ours(calendly_sandbox, workspace)

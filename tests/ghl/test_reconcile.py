@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from booking import lifecycle
@@ -103,10 +104,8 @@ def test_a_failing_workspace_backs_off_and_still_advances_its_watermark(api, con
     tasks.reconcile_all()  # the next beat, right away: still backing off
     assert route.call_count == calls_after_first
 
-    ReconcileState.objects.filter(workspace=workspace, provider="ghl").update(
-        next_run_at=timezone.now()
-    )
-    tasks.reconcile_all()
+    with time_machine.travel(first.next_run_at + dt.timedelta(seconds=1)):  # its back-off is over
+        tasks.reconcile_all()
     second = state(workspace)
     assert second.consecutive_failures == 2
     assert second.watermark > first.watermark
@@ -138,8 +137,8 @@ def test_one_bad_appointment_waits_its_turn_while_the_others_go_through(
 
     tasks.reconcile_all()
     asked = bad.call_count
-    ReconcileState.objects.filter(workspace=workspace, provider="ghl").update(next_run_at=None)
-    tasks.reconcile_all()  # right away: the bad one is not asked again
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=4)):  # the next beat
+        assert tasks.reconcile_all() == 1  # the sweep runs; the bad one waits out its back-off
 
     assert Appointment.objects.filter(external_id="good-1").exists()
     assert asked > 0 and bad.call_count == asked
