@@ -14,14 +14,32 @@ No match: the workspace's ``unmatched_bookings`` setting decides between creatin
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
+from datetime import datetime
+from functools import reduce
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 
-from booking.models import Appointment
+from booking.models import Appointment, BookingAttempt
 from workspaces.models import Lead, LeadIdentity, Workspace
 from workspaces.validators import normalize_email, normalize_phone, without_control_characters
+
+IN_FLIGHT = (BookingAttempt.State.PENDING, BookingAttempt.State.UNKNOWN)
 
 
 @dataclass(frozen=True)
@@ -45,23 +63,101 @@ def match_lead(
     lead_id_hint: str = "",
     contact_id: str = "",
     create: bool | None = None,
+    booking_external_ids: tuple[str, ...] = (),
+    lock: bool = False,
+    in_flight_at: datetime | None = None,
 ) -> Lead | None:
-    lead = (
-        _by_hint(workspace, lead_id_hint)
-        or _by_identity(workspace, provider, contact_id)
-        or _by_appointment(workspace, provider, booking_external_id)
-        or _by_email(workspace, invitee.email)
-        or _by_phone(workspace, invitee.phone)
+    """The lead, found in one statement whatever the number of ways to look (DOMAIN.md's order
+    is the statement's ORDER BY). ``booking_external_ids``: more provider ids of the booking,
+    after ``booking_external_id``, in the order they count (a reschedule's other half).
+
+    ``lock``: the lead's row is locked by the same statement (FOR UPDATE of the one row chosen),
+    for a caller about to call the lifecycle with ``locked=True`` in this transaction.
+    ``in_flight_at``: the lead comes with ``booking_in_flight``, whether our own booking attempt
+    at that start is still pending or unknown while no appointment has these ids yet."""
+    uris = list(dict.fromkeys(u for u in (booking_external_id, *booking_external_ids) if u))
+    lead = _find(
+        workspace,
+        provider,
+        hint=lead_id_hint,
+        contact_id=contact_id,
+        uris=uris,
+        email=_clean_email(invitee.email),
+        phone=_clean_phone(invitee.phone),
+        lock=lock,
+        in_flight_at=in_flight_at,
     )
     if lead is None:
         if create is None:
             create = workspace.unmatched_bookings == Workspace.UnmatchedPolicy.CREATE_LEAD
         if not create:
             return None
-        lead = _create(workspace, provider, invitee)
+        lead = _create(workspace, provider, invitee, lock=lock)
+        lead.booking_in_flight = False
     if contact_id:
         remember_identity(lead=lead, provider=provider, external_id=contact_id)
     return lead
+
+
+def _find(workspace, provider, *, hint, contact_id, uris, email, phone, lock, in_flight_at):
+    ways = []  # each way to find the lead, in the order it counts
+    if hint and str(hint).isdigit():
+        ways.append(Q(pk=int(hint)))
+    if contact_id:
+        identities = LeadIdentity.objects.filter(
+            workspace=workspace, provider=provider, external_id=contact_id
+        )
+        ways.append(Q(_IdIn(F("pk"), Subquery(identities.values("lead_id")))))
+    for uri in uris:
+        booked = Appointment.objects.filter(workspace=workspace, provider=provider, external_id=uri)
+        ways.append(Q(_IdIn(F("pk"), Subquery(booked.values("lead_id")))))
+    if email:
+        ways.append(Q(email=email))
+    if phone:
+        ways.append(Q(phone=phone))
+    if not ways:
+        return None
+    leads = Lead.objects.filter(workspace=workspace).filter(reduce(operator.or_, ways))
+    if len(ways) > 1:
+        rank = Case(*(When(way, then=Value(rank)) for rank, way in enumerate(ways)))
+        leads = leads.order_by(rank, "pk")
+    else:
+        leads = leads.order_by("pk")
+    if in_flight_at is not None:
+        in_flight = _in_flight(workspace, provider, uris[0] if uris else "", in_flight_at)
+        leads = leads.annotate(booking_in_flight=in_flight)
+    if lock:
+        leads = leads.select_for_update(of=("self",))
+    lead = leads.first()
+    if lead is not None:
+        lead.workspace = workspace  # the caller's row: no second read of it
+    return lead
+
+
+def _in_flight(workspace, provider, external_id, start) -> ExpressionWrapper:
+    attempt = BookingAttempt.objects.filter(
+        lead=OuterRef("pk"), provider=provider, state__in=IN_FLIGHT, slot__start_at=start
+    )
+    recorded = Appointment.objects.filter(
+        workspace=workspace, provider=provider, external_id=external_id
+    )
+    return ExpressionWrapper(Q(Exists(attempt)) & ~Q(Exists(recorded)), BooleanField())
+
+
+class _IdIn(Func):
+    """``id IN (subquery)``, written ``id = ANY(ARRAY(subquery))`` on PostgreSQL: there the
+    subquery runs once and the lead is fetched by its primary key inside the OR of the other
+    ways (a plain IN inside an OR is a filter over every lead of the workspace)."""
+
+    output_field = BooleanField()
+    conditional = True
+    arg_joiner = " IN "
+    template = "%(expressions)s"
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler, connection, arg_joiner=" = ANY(ARRAY", template="%(expressions)s)"
+        )
 
 
 def remember_identity(*, lead: Lead, provider: str, external_id: str) -> None:
@@ -71,34 +167,6 @@ def remember_identity(*, lead: Lead, provider: str, external_id: str) -> None:
         external_id=external_id,
         defaults={"lead": lead},
     )
-
-
-def _by_hint(workspace, hint: str) -> Lead | None:
-    if not hint or not str(hint).isdigit():
-        return None
-    return Lead.objects.filter(workspace=workspace, pk=int(hint)).first()
-
-
-def _by_identity(workspace, provider, contact_id) -> Lead | None:
-    if not contact_id:
-        return None
-    identity = (
-        LeadIdentity.objects.filter(workspace=workspace, provider=provider, external_id=contact_id)
-        .select_related("lead")
-        .first()
-    )
-    return identity.lead if identity else None
-
-
-def _by_appointment(workspace, provider, external_id) -> Lead | None:
-    if not external_id:
-        return None
-    appointment = (
-        Appointment.objects.filter(workspace=workspace, provider=provider, external_id=external_id)
-        .select_related("lead")
-        .first()
-    )
-    return appointment.lead if appointment else None
 
 
 def _clean_email(value: str) -> str:
@@ -125,7 +193,7 @@ def _by_phone(workspace, phone) -> Lead | None:
     return Lead.objects.filter(workspace=workspace, phone=phone).first() if phone else None
 
 
-def _create(workspace, provider, invitee: Invitee) -> Lead:
+def _create(workspace, provider, invitee: Invitee, *, lock: bool = False) -> Lead:
     # A provider's event can't be refused for a name: a line break or a bidi override in it
     # would still break an e-mail header or hide text on a page, so it is dropped here.
     first, last = map(without_control_characters, (invitee.first_name, invitee.last_name))
@@ -142,9 +210,13 @@ def _create(workspace, provider, invitee: Invitee) -> Lead:
     }
     try:
         with transaction.atomic():
+            # Nobody else sees the new row before commit: it needs no lock.
             return Lead.objects.create(workspace=workspace, **fields)
     except IntegrityError:  # a concurrent event created the same person first
-        return _by_email(workspace, fields["email"]) or _by_phone(workspace, fields["phone"])
+        lead = _by_email(workspace, fields["email"]) or _by_phone(workspace, fields["phone"])
+    if lock and lead is not None:
+        lead = Lead.objects.select_for_update(of=("self",)).get(pk=lead.pk)
+    return lead
 
 
 def _valid_zone(name: str) -> bool:
