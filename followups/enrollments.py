@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from followups.models import Enrollment, SentStep, Sequence, Step
@@ -208,22 +208,29 @@ class _Plan:
 
 def _plans(lead: Lead, trigger: str) -> list[_Plan]:
     """The workspace's active sequences with this trigger (in their order), each with its steps
-    and the lead's live enrollment in it: one statement (a LEFT JOIN to the steps)."""
-    live_one = Enrollment.objects.filter(
-        lead_id=lead.pk, sequence_id=OuterRef("pk"), state__in=Enrollment.LIVE
-    ).values("pk")[:1]
-    rows = (
-        Sequence.objects.filter(workspace_id=lead.workspace_id, trigger=trigger, is_active=True)
-        .annotate(live_id=Subquery(live_one))
-        .order_by("trigger", "name", "id")
-        .values_list("pk", "live_id", "steps__pk", "steps__delay_minutes", "steps__position")
-    )
+    and the lead's live enrollment in it: one statement (a LEFT JOIN to the steps), written
+    here rather than built by the ORM since it runs for every booking."""
+    with connection.cursor() as cursor:
+        cursor.execute(_PLANS_SQL, [lead.pk, *Enrollment.LIVE, lead.workspace_id, trigger, True])
+        rows = cursor.fetchall()
     plans: dict[int, _Plan] = {}
     for sequence_id, live_id, step_id, delay, position in rows:
         plan = plans.setdefault(sequence_id, _Plan(sequence_id, trigger, live_id, []))
         if step_id is not None:
             plan.steps.append(_Step(step_id, delay, position))
     return list(plans.values())
+
+
+_SEQUENCE, _STEP, _ENROLLMENT = (
+    connection.ops.quote_name(model._meta.db_table) for model in (Sequence, Step, Enrollment)
+)
+_PLANS_SQL = (
+    f"SELECT q.id, (SELECT e.id FROM {_ENROLLMENT} e WHERE e.lead_id = %s "
+    "AND e.sequence_id = q.id AND e.state IN (%s, %s) LIMIT 1), "
+    f"s.id, s.delay_minutes, s.position FROM {_SEQUENCE} q LEFT OUTER JOIN {_STEP} s "
+    "ON s.sequence_id = q.id WHERE q.workspace_id = %s AND q.trigger = %s AND q.is_active = %s "
+    "ORDER BY q.trigger, q.name, q.id"
+)
 
 
 def _steps_of(sequence_id: int) -> list[_Step]:
