@@ -2,7 +2,11 @@
 
 Every function here:
 - runs in one transaction that first locks the lead row, so all events of one lead are applied one
-  at a time (a race between a webhook and our own booking write is settled here);
+  at a time (a race between a webhook and our own booking write is settled here). Inside a
+  caller's transaction it adds no savepoint (``atomic(savepoint=False)``): an error rolls the
+  whole transaction back, which is what every caller does with one anyway. A caller that
+  already locked the lead in this transaction (``booking.matching.match_lead(lock=True)``)
+  says ``locked=True``;
 - is idempotent on the provider's ids (``BookingRef``): a repeated event changes nothing;
 - is safe against out-of-order delivery: ``canceled`` and ``rescheduled`` are terminal, a cancel
   that arrives before its booking creates the row already canceled;
@@ -19,9 +23,11 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from booking import hosts as booking_hosts
 from booking.models import Appointment, Offer
 from followups import hooks
 from integrations.providers import BookingRef
+from workspaces.inserts import insert_unless_conflict
 from workspaces.models import Lead, Workspace
 
 Status = Appointment.Status
@@ -37,15 +43,40 @@ def record_booked(
     end: datetime | None = None,
     source: str,
     confirm_channel: str | None = None,
+    locked: bool = False,
+    hosts: list[booking_hosts.Host] | None = None,
+    event_type_name: str = "",
 ) -> Appointment:
-    """A booking exists at the provider. A repeat, or a late "booked" after a cancel, is a no-op."""
-    with transaction.atomic():
-        lead = _lock_lead(lead)
+    """A booking exists at the provider. A repeat, or a late "booked" after a cancel, is a no-op.
+    ``hosts`` (and the event type's name), when the provider names them, are written with a
+    new row, or brought up to date on one we had."""
+    with transaction.atomic(savepoint=False):
+        lead = lead if locked else _lock_lead(lead)
+        details = {}
+        if hosts is not None:
+            details = booking_hosts.fields_for_new(
+                workspace=workspace, hosts=hosts, event_type_name=event_type_name
+            )
         appointment, created = _get_or_create(
-            workspace, lead, ref, status=Status.BOOKED, start=start, end=end, source=source
+            workspace,
+            lead,
+            ref,
+            status=Status.BOOKED,
+            start=start,
+            end=end,
+            source=source,
+            expect_new=True,
+            details=details,
         )
         if not created:
             _fill_missing(appointment, ref=ref, start=start, end=end)
+            if hosts is not None:
+                booking_hosts.record_hosts(
+                    workspace=workspace,
+                    appointments=Appointment.objects.filter(pk=appointment.pk),
+                    hosts=hosts,
+                    event_type_name=event_type_name,
+                )
             return appointment
         _refresh_lead(lead, booked=True)
         hooks.on_booked(appointment=appointment, source=source, confirm_channel=confirm_channel)
@@ -62,10 +93,11 @@ def record_canceled(
     end: datetime | None = None,
     reason: str = "",
     canceled_at: datetime | None = None,
+    locked: bool = False,
 ) -> Appointment:
     """A booking was canceled (not as part of a reschedule: see ``record_rescheduled``)."""
-    with transaction.atomic():
-        lead = _lock_lead(lead)
+    with transaction.atomic(savepoint=False):
+        lead = lead if locked else _lock_lead(lead)
         appointment, created = _get_or_create(
             workspace, lead, ref, status=Status.CANCELED, start=start, end=end, source=source
         )
@@ -92,6 +124,7 @@ def record_rescheduled(
     new_end: datetime | None = None,
     old_start: datetime | None = None,
     old_end: datetime | None = None,
+    locked: bool = False,
 ) -> Appointment:
     """A booking moved. Returns the old appointment.
 
@@ -100,9 +133,9 @@ def record_rescheduled(
     both are known. With one id (GHL moves an appointment in place), the row's times change.
     """
     if old_ref.external_id == new_ref.external_id:
-        return _move_in_place(workspace, lead, old_ref, new_start, new_end, source)
-    with transaction.atomic():
-        lead = _lock_lead(lead)
+        return _move_in_place(workspace, lead, old_ref, new_start, new_end, source, locked)
+    with transaction.atomic(savepoint=False):
+        lead = lead if locked else _lock_lead(lead)
         old, _ = _get_or_create(
             workspace,
             lead,
@@ -136,9 +169,10 @@ def record_no_show(
     source: str,
     start: datetime | None = None,
     end: datetime | None = None,
+    locked: bool = False,
 ) -> Appointment:
-    with transaction.atomic():
-        lead = _lock_lead(lead)
+    with transaction.atomic(savepoint=False):
+        lead = lead if locked else _lock_lead(lead)
         appointment, created = _get_or_create(
             workspace, lead, ref, status=Status.NO_SHOW, start=start, end=end, source=source
         )
@@ -153,11 +187,11 @@ def record_no_show(
 
 
 def record_no_show_cleared(
-    *, workspace: Workspace, lead: Lead, ref: BookingRef, source: str
+    *, workspace: Workspace, lead: Lead, ref: BookingRef, source: str, locked: bool = False
 ) -> Appointment | None:
     """The no-show mark was removed at the provider: the meeting counts as held (or still ahead)."""
-    with transaction.atomic():
-        lead = _lock_lead(lead)
+    with transaction.atomic(savepoint=False):
+        lead = lead if locked else _lock_lead(lead)
         appointment = _find(workspace, ref, for_update=True)
         if appointment is None or appointment.status != Status.NO_SHOW:
             return appointment
@@ -171,11 +205,11 @@ def record_no_show_cleared(
 
 
 def record_completed(
-    *, workspace: Workspace, lead: Lead, ref: BookingRef, source: str
+    *, workspace: Workspace, lead: Lead, ref: BookingRef, source: str, locked: bool = False
 ) -> Appointment | None:
     """The provider says the lead showed up."""
-    with transaction.atomic():
-        lead = _lock_lead(lead)
+    with transaction.atomic(savepoint=False):
+        lead = lead if locked else _lock_lead(lead)
         appointment = _find(workspace, ref, for_update=True)
         if appointment is None or appointment.status not in {Status.BOOKED, Status.NO_SHOW}:
             return appointment
@@ -189,7 +223,9 @@ def record_completed(
 
 
 def _lock_lead(lead: Lead) -> Lead:
-    return Lead.objects.select_for_update().select_related("workspace").get(pk=lead.pk)
+    # Only the lead's row: FOR UPDATE on the join would lock the workspace row too, and make
+    # every event of a workspace wait for the one before it.
+    return Lead.objects.select_for_update(of=("self",)).select_related("workspace").get(pk=lead.pk)
 
 
 def _find(workspace, ref: BookingRef, *, for_update=False) -> Appointment | None:
@@ -201,25 +237,36 @@ def _find(workspace, ref: BookingRef, *, for_update=False) -> Appointment | None
     return qs.first()
 
 
-def _get_or_create(workspace, lead, ref: BookingRef, *, status, start, end, source):
-    # get_or_create under the lead lock; the unique constraint still settles a race between two
-    # leads (it catches the IntegrityError in a savepoint and returns the winner's row).
-    appointment, created = Appointment.objects.select_for_update().get_or_create(
+def _get_or_create(
+    workspace, lead, ref: BookingRef, *, status, start, end, source, expect_new=False, details=None
+):
+    """The appointment with these provider ids, locked, or a new one. Under the lead lock; the
+    unique constraint still settles a race between two leads: the INSERT does nothing when the
+    other transaction's row is there (it waits for that transaction first), and the winner's
+    row is read. ``expect_new``: INSERT first (a booking is usually new), else look first (a
+    cancel or a no-show is usually about a row we have)."""
+    if not expect_new:
+        found = _find(workspace, ref, for_update=True)
+        if found is not None:
+            return found, False
+    appointment = Appointment(
         workspace=workspace,
+        lead=lead,
         provider=ref.provider,
         external_id=ref.external_id,
-        defaults={
-            "lead": lead,
-            "secondary_id": ref.secondary_id,
-            "start_at": start,
-            "end_at": end,
-            "status": status,
-            "source": source,
-            "canceled_at": timezone.now() if status in TERMINAL else None,
-            "no_show_at": timezone.now() if status == Status.NO_SHOW else None,
-        },
+        secondary_id=ref.secondary_id,
+        start_at=start,
+        end_at=end,
+        status=status,
+        source=source,
+        canceled_at=timezone.now() if status in TERMINAL else None,
+        no_show_at=timezone.now() if status == Status.NO_SHOW else None,
+        **(details or {}),
     )
-    return appointment, created
+    returning = ("host_user",) if "host_user_id" in (details or {}) else ()
+    if insert_unless_conflict(appointment, returning=returning):
+        return appointment, True
+    return _find(workspace, ref, for_update=True), False
 
 
 def _fill_missing(appointment: Appointment, *, ref: BookingRef, start, end) -> None:
@@ -243,9 +290,9 @@ def _find_or_create_new_half(workspace, lead, ref, start, end, source) -> Appoin
     return appointment
 
 
-def _move_in_place(workspace, lead, ref, start, end, source) -> Appointment:
-    with transaction.atomic():
-        lead = _lock_lead(lead)
+def _move_in_place(workspace, lead, ref, start, end, source, locked=False) -> Appointment:
+    with transaction.atomic(savepoint=False):
+        lead = lead if locked else _lock_lead(lead)
         appointment, created = _get_or_create(
             workspace, lead, ref, status=Status.BOOKED, start=start, end=end, source=source
         )

@@ -15,13 +15,20 @@ No match: the workspace's ``unmatched_bookings`` setting decides between creatin
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
-from booking.models import Appointment
+from booking.models import Appointment, BookingAttempt, OfferedSlot
 from workspaces.models import Lead, LeadIdentity, Workspace
 from workspaces.validators import normalize_email, normalize_phone, without_control_characters
+
+IN_FLIGHT = (BookingAttempt.State.PENDING, BookingAttempt.State.UNKNOWN)
+_LEAD, _APPOINTMENT, _IDENTITY, _ATTEMPT, _SLOT = (
+    connection.ops.quote_name(model._meta.db_table)
+    for model in (Lead, Appointment, LeadIdentity, BookingAttempt, OfferedSlot)
+)
 
 
 @dataclass(frozen=True)
@@ -45,23 +52,107 @@ def match_lead(
     lead_id_hint: str = "",
     contact_id: str = "",
     create: bool | None = None,
+    booking_external_ids: tuple[str, ...] = (),
+    lock: bool = False,
+    in_flight_at: datetime | None = None,
 ) -> Lead | None:
-    lead = (
-        _by_hint(workspace, lead_id_hint)
-        or _by_identity(workspace, provider, contact_id)
-        or _by_appointment(workspace, provider, booking_external_id)
-        or _by_email(workspace, invitee.email)
-        or _by_phone(workspace, invitee.phone)
+    """The lead, found in one statement whatever the number of ways to look (DOMAIN.md's order
+    is the statement's ORDER BY). ``booking_external_ids``: more provider ids of the booking,
+    after ``booking_external_id``, in the order they count (a reschedule's other half).
+
+    ``lock``: the lead's row is locked by the same statement (FOR UPDATE of the one row chosen),
+    for a caller about to call the lifecycle with ``locked=True`` in this transaction.
+    ``in_flight_at``: the lead comes with ``booking_in_flight``, whether our own booking attempt
+    at that start is still pending or unknown while no appointment has these ids yet."""
+    uris = list(dict.fromkeys(u for u in (booking_external_id, *booking_external_ids) if u))
+    lead = _find(
+        workspace,
+        provider,
+        hint=lead_id_hint,
+        contact_id=contact_id,
+        uris=uris,
+        email=_clean_email(invitee.email),
+        phone=_clean_phone(invitee.phone),
+        lock=lock,
+        in_flight_at=in_flight_at,
     )
     if lead is None:
         if create is None:
             create = workspace.unmatched_bookings == Workspace.UnmatchedPolicy.CREATE_LEAD
         if not create:
             return None
-        lead = _create(workspace, provider, invitee)
+        lead = _create(workspace, provider, invitee, lock=lock)
+        lead.booking_in_flight = False
     if contact_id:
         remember_identity(lead=lead, provider=provider, external_id=contact_id)
     return lead
+
+
+def _find(workspace, provider, *, hint, contact_id, uris, email, phone, lock, in_flight_at):
+    """One statement, written here rather than built by the ORM: it runs for every delivery,
+    and composing it through the ORM (each way twice, in WHERE and in ORDER BY) cost more CPU
+    than anything else the worker does for a delivery."""
+    ways = _ways(workspace, provider, hint=hint, contact_id=contact_id, uris=uris)
+    ways += [("l.email = %s", [email])] if email else []
+    ways += [("l.phone = %s", [phone])] if phone else []
+    if not ways:
+        return None
+    columns, params = "l.*", []
+    if in_flight_at is not None:
+        flight_sql, params = _in_flight(workspace, provider, uris[:1], in_flight_at)
+        columns += f", {flight_sql} AS booking_in_flight"
+    params.append(workspace.pk)
+    for _, way_params in ways:
+        params += way_params
+    rank = "l.id"
+    if len(ways) > 1:
+        rank = f"CASE {' '.join(f'WHEN ({w}) THEN {n}' for n, (w, _) in enumerate(ways))} END, l.id"
+        for _, way_params in ways:
+            params += way_params
+    where = " OR ".join(f"({w})" for w, _ in ways)
+    sql = f"SELECT {columns} FROM {_LEAD} l WHERE l.workspace_id = %s AND ({where}) "
+    sql += f"ORDER BY {rank} LIMIT 1"
+    if lock and connection.features.has_select_for_update_of:
+        sql += " FOR UPDATE OF l"
+    lead = next(iter(Lead.objects.raw(sql, params)), None)
+    if lead is not None:
+        lead.workspace = workspace  # the caller's row: no second read of it
+        if in_flight_at is not None:
+            lead.booking_in_flight = bool(lead.booking_in_flight)
+    return lead
+
+
+def _ways(workspace, provider, *, hint, contact_id, uris) -> list[tuple[str, list]]:
+    """The ways before the e-mail and the phone, in the order they count. An id found in
+    another table is ``l.id = ANY(ARRAY(subquery))`` on PostgreSQL: the subquery runs once and
+    the lead is fetched by its primary key inside the OR (a plain ``IN (subquery)`` there is a
+    filter over every lead of the workspace)."""
+    ways = []
+    if hint and str(hint).isdigit():
+        ways.append(("l.id = %s", [int(hint)]))
+    lookups = [(_IDENTITY, contact_id)] if contact_id else []
+    lookups += [(_APPOINTMENT, uri) for uri in uris]
+    any_of = "l.id = ANY(ARRAY({}))" if connection.vendor == "postgresql" else "l.id IN ({})"
+    for table, external_id in lookups:
+        subquery = (
+            f"SELECT lead_id FROM {table} WHERE workspace_id = %s AND provider = %s "
+            "AND external_id = %s"
+        )
+        ways.append((any_of.format(subquery), [workspace.pk, provider, external_id]))
+    return ways
+
+
+def _in_flight(workspace, provider, uris, start) -> tuple[str, list]:
+    """Whether our own booking attempt at ``start`` is still pending or unknown while no
+    appointment has the booking's id yet."""
+    sql = (
+        f"(EXISTS (SELECT 1 FROM {_ATTEMPT} a INNER JOIN {_SLOT} s ON s.id = a.slot_id "
+        "WHERE a.lead_id = l.id AND a.provider = %s AND a.state IN (%s, %s) AND s.start_at = %s) "
+        f"AND NOT EXISTS (SELECT 1 FROM {_APPOINTMENT} WHERE workspace_id = %s "
+        "AND provider = %s AND external_id = %s))"
+    )
+    when = connection.ops.adapt_datetimefield_value(start)
+    return sql, [provider, *IN_FLIGHT, when, workspace.pk, provider, uris[0] if uris else ""]
 
 
 def remember_identity(*, lead: Lead, provider: str, external_id: str) -> None:
@@ -71,34 +162,6 @@ def remember_identity(*, lead: Lead, provider: str, external_id: str) -> None:
         external_id=external_id,
         defaults={"lead": lead},
     )
-
-
-def _by_hint(workspace, hint: str) -> Lead | None:
-    if not hint or not str(hint).isdigit():
-        return None
-    return Lead.objects.filter(workspace=workspace, pk=int(hint)).first()
-
-
-def _by_identity(workspace, provider, contact_id) -> Lead | None:
-    if not contact_id:
-        return None
-    identity = (
-        LeadIdentity.objects.filter(workspace=workspace, provider=provider, external_id=contact_id)
-        .select_related("lead")
-        .first()
-    )
-    return identity.lead if identity else None
-
-
-def _by_appointment(workspace, provider, external_id) -> Lead | None:
-    if not external_id:
-        return None
-    appointment = (
-        Appointment.objects.filter(workspace=workspace, provider=provider, external_id=external_id)
-        .select_related("lead")
-        .first()
-    )
-    return appointment.lead if appointment else None
 
 
 def _clean_email(value: str) -> str:
@@ -125,7 +188,7 @@ def _by_phone(workspace, phone) -> Lead | None:
     return Lead.objects.filter(workspace=workspace, phone=phone).first() if phone else None
 
 
-def _create(workspace, provider, invitee: Invitee) -> Lead:
+def _create(workspace, provider, invitee: Invitee, *, lock: bool = False) -> Lead:
     # A provider's event can't be refused for a name: a line break or a bidi override in it
     # would still break an e-mail header or hide text on a page, so it is dropped here.
     first, last = map(without_control_characters, (invitee.first_name, invitee.last_name))
@@ -142,9 +205,13 @@ def _create(workspace, provider, invitee: Invitee) -> Lead:
     }
     try:
         with transaction.atomic():
+            # Nobody else sees the new row before commit: it needs no lock.
             return Lead.objects.create(workspace=workspace, **fields)
     except IntegrityError:  # a concurrent event created the same person first
-        return _by_email(workspace, fields["email"]) or _by_phone(workspace, fields["phone"])
+        lead = _by_email(workspace, fields["email"]) or _by_phone(workspace, fields["phone"])
+    if lock and lead is not None:
+        lead = Lead.objects.select_for_update(of=("self",)).get(pk=lead.pk)
+    return lead
 
 
 def _valid_zone(name: str) -> bool:

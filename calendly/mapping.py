@@ -26,18 +26,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
+
 from booking import hosts as booking_hosts
 from booking import lifecycle
 from booking.matching import Invitee as Person
 from booking.matching import match_lead
-from booking.models import Appointment, BookingAttempt
+from booking.models import Appointment
 from followups.errors import ProviderError
 from integrations.models import WebhookDelivery
 from integrations.providers import BookingRef
 from workspaces import stamps
 from workspaces.models import Lead, Workspace
 
-from .account import watched_event_types
+from .account import watched_event_types, watched_of
 from .payloads import (
     INVITEE_CANCELED,
     INVITEE_CREATED,
@@ -54,7 +56,6 @@ PROVIDER = "calendly"
 # The inbox's final states a mapper may answer (integrations.inbox records them).
 _State = WebhookDelivery.State
 PROCESSED, IGNORED, UNMATCHED = _State.PROCESSED, _State.IGNORED, _State.UNMATCHED
-IN_FLIGHT = (BookingAttempt.State.PENDING, BookingAttempt.State.UNKNOWN)
 
 
 class OwnBookingInFlight(ProviderError):
@@ -89,16 +90,25 @@ class Facts:
 
 def map_delivery(delivery: Any) -> str:
     """The inbox's hook: the stored body was verified and parsed once already; parse it again
-    (a body that no longer parses fails the delivery, permanently)."""
+    (a body that no longer parses fails the delivery, permanently). The connection's settings
+    came with the claimed row (``WebhookDelivery.connection_config``)."""
     event = parse_event(delivery.raw_body)
-    return apply_event(workspace=delivery.workspace, event=event, source="webhook")
+    config = delivery.connection_config
+    return apply_event(
+        workspace=delivery.workspace,
+        event=event,
+        source="webhook",
+        watched=watched_of(config) if config is not None else None,
+    )
 
 
 # Marks that can be set, removed and set again: applied in the order Calendly stamped them.
 _STAMPED = (NO_SHOW_CREATED, NO_SHOW_DELETED)
 
 
-def apply_event(*, workspace: Workspace, event: WebhookEvent, source: str) -> str:
+def apply_event(
+    *, workspace: Workspace, event: WebhookEvent, source: str, watched: set[str] | None = None
+) -> str:
     if event.invitee is None or event.invitee.scheduled_event is None:
         return IGNORED
     if (
@@ -119,6 +129,7 @@ def apply_event(*, workspace: Workspace, event: WebhookEvent, source: str) -> st
         invitee=event.invitee,
         scheduled_event=event.invitee.scheduled_event,
         source=source,
+        watched=watched,
     )
 
 
@@ -129,21 +140,37 @@ def apply_invitee(
     invitee: Invitee,
     scheduled_event: ScheduledEvent,
     source: str,
+    watched: set[str] | None = None,
 ) -> str:
-    """Bring our appointment in step with what Calendly says about this invitee."""
+    """Bring our appointment in step with what Calendly says about this invitee. ``watched``:
+    the workspace's watched event types when the caller has its connection already.
+
+    One transaction (the caller's, without a savepoint): the lead is found and its row locked by
+    one statement, then the lifecycle runs under that lock (``locked=True``)."""
     action = _ACTIONS.get(event_name)
     if action is None:
         logger.info("Calendly event %r not acted on", event_name)
         return IGNORED
     facts = Facts(invitee=invitee, event=scheduled_event)
-    if not _is_ours(workspace, facts):
+    if not _is_ours(workspace, facts, watched):
         return IGNORED
-    lead = _lead_for(workspace, invitee)
-    if lead is None:
-        return UNMATCHED
-    outcome = action(workspace=workspace, lead=lead, facts=facts, source=source) or PROCESSED
-    record_hosts(workspace, facts.event, invitee_uris=[invitee.uri])
+    with transaction.atomic(savepoint=False):
+        lead = _lead_for(workspace, invitee, in_flight_at=_own_booking_start(event_name, facts))
+        if lead is None:
+            return UNMATCHED
+        outcome = action(workspace=workspace, lead=lead, facts=facts, source=source) or PROCESSED
+        if not _books_anew(event_name, invitee):  # a new booking's INSERT wrote them
+            record_hosts(workspace, facts.event, invitee_uris=[invitee.uri])
     return outcome
+
+
+def _books_anew(event_name: str, invitee: Invitee) -> bool:
+    return event_name == INVITEE_CREATED and not invitee.old_invitee
+
+
+def _own_booking_start(event_name: str, facts: Facts) -> datetime | None:
+    """The start to ask about our own booking in flight (``_wait_for_our_own_booking``)."""
+    return facts.start if _books_anew(event_name, facts.invitee) else None
 
 
 def record_hosts(
@@ -159,9 +186,13 @@ def record_hosts(
     return booking_hosts.record_hosts(
         workspace=workspace,
         appointments=appointments,
-        hosts=[booking_hosts.Host(name=h.name, email=h.email) for h in event.hosts],
+        hosts=_hosts(event),
         event_type_name=event.name,
     )
+
+
+def _hosts(event: ScheduledEvent) -> list[booking_hosts.Host]:
+    return [booking_hosts.Host(name=h.name, email=h.email) for h in event.hosts]
 
 
 def _created(*, workspace, lead, facts: Facts, source: str) -> str | None:
@@ -175,9 +206,10 @@ def _created(*, workspace, lead, facts: Facts, source: str) -> str | None:
             new_start=facts.start,
             new_end=facts.end,
             source=source,
+            locked=True,
         )
         return None
-    _wait_for_our_own_booking(workspace, lead, facts)
+    _wait_for_our_own_booking(lead, facts)
     lifecycle.record_booked(
         workspace=workspace,
         lead=lead,
@@ -185,6 +217,9 @@ def _created(*, workspace, lead, facts: Facts, source: str) -> str | None:
         start=facts.start,
         end=facts.end,
         source=source,
+        locked=True,
+        hosts=_hosts(facts.event),
+        event_type_name=facts.event.name,
     )
     return None
 
@@ -204,6 +239,7 @@ def _canceled(*, workspace, lead, facts: Facts, source: str) -> str | None:
             old_start=facts.start,
             old_end=facts.end,
             source=source,
+            locked=True,
         )
         return None
     cancellation = invitee.cancellation or facts.event.cancellation
@@ -216,6 +252,7 @@ def _canceled(*, workspace, lead, facts: Facts, source: str) -> str | None:
         reason=_reason(cancellation),
         canceled_at=cancellation.created_at if cancellation else None,
         source=source,
+        locked=True,
     )
     return None
 
@@ -228,12 +265,15 @@ def _no_show(*, workspace, lead, facts: Facts, source: str) -> str | None:
         start=facts.start,
         end=facts.end,
         source=source,
+        locked=True,
     )
     return None
 
 
 def _no_show_cleared(*, workspace, lead, facts: Facts, source: str) -> str | None:
-    lifecycle.record_no_show_cleared(workspace=workspace, lead=lead, ref=facts.ref, source=source)
+    lifecycle.record_no_show_cleared(
+        workspace=workspace, lead=lead, ref=facts.ref, source=source, locked=True
+    )
     return None
 
 
@@ -253,10 +293,12 @@ def ref_of(invitee_uri: str) -> BookingRef:
     )
 
 
-def _is_ours(workspace: Workspace, facts: Facts) -> bool:
+def _is_ours(workspace: Workspace, facts: Facts, watched: set[str] | None) -> bool:
     """Of the event type the workspace books into or of one it tracks, or about a booking we
     already hold."""
-    if facts.event.event_type.rstrip("/") in watched_event_types(workspace):
+    if watched is None:
+        watched = watched_event_types(workspace)
+    if facts.event.event_type.rstrip("/") in watched:
         return True
     invitee = facts.invitee
     related = [uri for uri in (invitee.uri, invitee.old_invitee) if uri]
@@ -265,24 +307,13 @@ def _is_ours(workspace: Workspace, facts: Facts) -> bool:
     ).exists()
 
 
-def _lead_for(workspace: Workspace, invitee: Invitee) -> Lead | None:
+def _lead_for(
+    workspace: Workspace, invitee: Invitee, *, in_flight_at: datetime | None
+) -> Lead | None:
     """DOMAIN.md's order: the lead id we carried in ``utm_content``, an appointment with the
     same ids (this invitee, or the other half of its reschedule), the e-mail, the phone; then
-    the workspace's setting decides between a new lead and ``unmatched``."""
-    nobody = Person()
-    for uri in (invitee.uri, invitee.old_invitee, invitee.new_invitee):
-        if not uri:
-            continue
-        lead = match_lead(
-            workspace=workspace,
-            provider=PROVIDER,
-            invitee=nobody,
-            booking_external_id=uri,
-            lead_id_hint=invitee.utm_content,
-            create=False,
-        )
-        if lead is not None:
-            return lead
+    the workspace's setting decides between a new lead and ``unmatched``. One statement, which
+    also locks the lead's row."""
     return match_lead(
         workspace=workspace,
         provider=PROVIDER,
@@ -294,25 +325,20 @@ def _lead_for(workspace: Workspace, invitee: Invitee) -> Lead | None:
             name=invitee.name,
             timezone=invitee.timezone,
         ),
-        booking_external_id=invitee.uri,
+        booking_external_ids=(invitee.uri, invitee.old_invitee, invitee.new_invitee),
         lead_id_hint=invitee.utm_content,
+        lock=True,
+        in_flight_at=in_flight_at,
     )
 
 
-def _wait_for_our_own_booking(workspace: Workspace, lead: Lead, facts: Facts) -> None:
+def _wait_for_our_own_booking(lead: Lead, facts: Facts) -> None:
     """Raise ``OwnBookingInFlight`` when this is the webhook of our own booking attempt for
-    this lead and time, and the attempt has not recorded its appointment yet."""
+    this lead and time, and the attempt has not recorded its appointment yet (asked by the
+    statement that found the lead: ``booking_in_flight``)."""
     if facts.invitee.utm_content != str(lead.pk):
         return
-    in_flight = BookingAttempt.objects.filter(
-        lead=lead, provider=PROVIDER, state__in=IN_FLIGHT, slot__start_at=facts.start
-    ).exists()
-    if not in_flight:
-        return
-    recorded = Appointment.objects.filter(
-        workspace=workspace, provider=PROVIDER, external_id=facts.ref.external_id
-    ).exists()
-    if not recorded:
+    if lead.booking_in_flight:
         raise OwnBookingInFlight(
             "Our own booking of this time is still being recorded; this delivery is tried "
             "again shortly and will change nothing."

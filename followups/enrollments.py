@@ -11,14 +11,16 @@ never sent late: a "24 hours before" reminder for a meeting three hours away hel
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from followups.models import Enrollment, SentStep, Sequence, Step
 from workspaces.formatting import format_time, zone_named
+from workspaces.inserts import insert_unless_conflict
 from workspaces.models import Lead
 
 State = Enrollment.State
@@ -29,9 +31,12 @@ Reason = Enrollment.EndReason
 
 
 def live(lead: Lead, *, triggers, appointment_id: int | None = None) -> QuerySet[Enrollment]:
-    """The lead's live enrollments in sequences with these triggers, locked."""
+    """The lead's live enrollments in sequences with these triggers, locked. No join: the
+    sequences are a subquery, so FOR UPDATE locks only the enrollments, and ``stop`` is one
+    UPDATE whose conditions PostgreSQL checks again on a row another transaction changed."""
+    sequences = Sequence.objects.filter(workspace_id=lead.workspace_id, trigger__in=list(triggers))
     qs = Enrollment.objects.select_for_update().filter(
-        lead_id=lead.pk, state__in=Enrollment.LIVE, sequence__trigger__in=list(triggers)
+        lead_id=lead.pk, state__in=Enrollment.LIVE, sequence_id__in=sequences.values("pk")
     )
     if appointment_id is not None:
         qs = qs.filter(appointment_id=appointment_id)
@@ -64,56 +69,73 @@ def enroll(
     anchor: datetime,
     appointment_id: int | None = None,
     meeting_at: datetime | None = None,
+    move_why: str = "",
 ) -> list[tuple[Enrollment, bool]]:
     """Enroll the lead in each active sequence of its workspace with this trigger. A live
-    enrollment already there is kept as it is (a repeated event enrolls nobody twice)."""
+    enrollment already there is kept as it is (a repeated event enrolls nobody twice); with
+    ``move_why``, one tied to another appointment is moved onto this one (``move``).
+
+    The sequences, their steps and the lead's live enrollment in each come in one statement;
+    a new enrollment is one INSERT carrying its next due time."""
     if lead.status == Lead.Status.OPTED_OUT:
         return []
-    sequences = Sequence.objects.filter(
-        workspace_id=lead.workspace_id, trigger=trigger, is_active=True
-    )
     results = []
-    for sequence in sequences:
-        enrollment, created = _get_or_create_live(
-            lead,
-            sequence,
-            anchor_at=anchor,
-            appointment_id=appointment_id,
-            meeting_at=meeting_at,
-        )
-        if created:
-            _skip_passed(enrollment, why="had passed when the lead was enrolled")
-            refresh(enrollment)
+    for plan in _plans(lead, trigger):
+        fields = {"anchor_at": anchor, "appointment_id": appointment_id, "meeting_at": meeting_at}
+        enrollment, created = _get_or_create_live(lead, plan, **fields)
+        if not created and move_why and enrollment.appointment_id != appointment_id:
+            move(
+                enrollment,
+                start=anchor,
+                appointment_id=appointment_id,
+                why=move_why,
+                steps=plan.steps,
+            )
         results.append((enrollment, created))
     return results
 
 
 def stop(enrollments: QuerySet[Enrollment], *, reason: str, state: str = State.CANCELED) -> int:
-    """End (or pause) these enrollments: nothing more is sent for them."""
+    """End (or pause) these enrollments: nothing more is sent for them. One UPDATE, which locks
+    them; pass a query on the enrollment table alone (``live``), so a row another transaction
+    ended meanwhile is checked again and left alone."""
     now = timezone.now()
     changes = {"state": state, "end_reason": reason, "ended_at": now, "updated_at": now}
     if state != State.PAUSED:
         changes["next_due_at"] = None
-    return Enrollment.objects.filter(pk__in=list(enrollments.values_list("pk", flat=True))).update(
-        **changes
-    )
+    return enrollments.update(**changes)
 
 
 def move(
-    enrollment: Enrollment, *, start: datetime, appointment_id: int | None, why: str
+    enrollment: Enrollment,
+    *,
+    start: datetime,
+    appointment_id: int | None,
+    why: str,
+    steps: list[_Step] | None = None,
 ) -> Enrollment:
     """Re-anchor an enrollment on its meeting's new start. Steps already sent stay sent; a step
     skipped before may go now if its new time is ahead; a step whose new time has passed is
-    skipped. A completed enrollment with steps left comes back to life."""
-    SentStep.objects.filter(enrollment=enrollment, outcome=SentStep.Outcome.SKIPPED).delete()
+    skipped. A completed enrollment with steps left comes back to life. ``steps``: the
+    sequence's, when the caller read them already."""
+    done = list(
+        SentStep.objects.filter(enrollment_id=enrollment.pk).values_list("step_id", "outcome")
+    )
+    if any(outcome == SentStep.Outcome.SKIPPED for _, outcome in done):
+        SentStep.objects.filter(enrollment=enrollment, outcome=SentStep.Outcome.SKIPPED).delete()
+    sent = {step_id for step_id, outcome in done if outcome == SentStep.Outcome.SENT}
+    if steps is None:
+        steps = _steps_of(enrollment.sequence_id)
     enrollment.anchor_at = start
     enrollment.meeting_at = start
     enrollment.appointment_id = appointment_id
-    enrollment.save(update_fields=["anchor_at", "meeting_at", "appointment_id", "updated_at"])
-    _skip_passed(enrollment, why=why)
-    if enrollment.state == State.COMPLETED and next_step(enrollment) is not None:
+    ahead = _skip_passed(enrollment, [s for s in steps if s.pk not in sent], why=why)
+    fields = ["anchor_at", "meeting_at", "appointment_id"]
+    if enrollment.state == State.COMPLETED and ahead:
+        enrollment.save(update_fields=[*fields, "updated_at"])
+        fields = []
         _reactivate(enrollment)
-    refresh(enrollment)
+    _set_next(enrollment, ahead, fields)
     return enrollment
 
 
@@ -169,18 +191,87 @@ def record_step(
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _get_or_create_live(lead, sequence, **fields) -> tuple[Enrollment, bool]:
-    existing = live(lead, triggers=[sequence.trigger]).filter(sequence=sequence).first()
-    if existing is not None:
+@dataclass(frozen=True)
+class _Step:
+    pk: int
+    delay_minutes: int
+    position: int
+
+
+@dataclass(frozen=True)
+class _Plan:
+    sequence_id: int
+    trigger: str
+    live_id: int | None  # the lead's live enrollment in it, when the statement saw one
+    steps: list[_Step]
+
+
+def _plans(lead: Lead, trigger: str) -> list[_Plan]:
+    """The workspace's active sequences with this trigger (in their order), each with its steps
+    and the lead's live enrollment in it: one statement (a LEFT JOIN to the steps), written
+    here rather than built by the ORM since it runs for every booking."""
+    with connection.cursor() as cursor:
+        cursor.execute(_PLANS_SQL, [lead.pk, *Enrollment.LIVE, lead.workspace_id, trigger, True])
+        rows = cursor.fetchall()
+    plans: dict[int, _Plan] = {}
+    for sequence_id, live_id, step_id, delay, position in rows:
+        plan = plans.setdefault(sequence_id, _Plan(sequence_id, trigger, live_id, []))
+        if step_id is not None:
+            plan.steps.append(_Step(step_id, delay, position))
+    return list(plans.values())
+
+
+_SEQUENCE, _STEP, _ENROLLMENT = (
+    connection.ops.quote_name(model._meta.db_table) for model in (Sequence, Step, Enrollment)
+)
+_PLANS_SQL = (
+    f"SELECT q.id, (SELECT e.id FROM {_ENROLLMENT} e WHERE e.lead_id = %s "
+    "AND e.sequence_id = q.id AND e.state IN (%s, %s) LIMIT 1), "
+    f"s.id, s.delay_minutes, s.position FROM {_SEQUENCE} q LEFT OUTER JOIN {_STEP} s "
+    "ON s.sequence_id = q.id WHERE q.workspace_id = %s AND q.trigger = %s AND q.is_active = %s "
+    "ORDER BY q.trigger, q.name, q.id"
+)
+
+
+def _steps_of(sequence_id: int) -> list[_Step]:
+    rows = Step.objects.filter(sequence_id=sequence_id).values_list(
+        "pk", "delay_minutes", "position"
+    )
+    return [_Step(*row) for row in rows]
+
+
+def _get_or_create_live(lead, plan: _Plan, **fields) -> tuple[Enrollment, bool]:
+    """The lead's live enrollment in the sequence, locked, or a new one. A new one is inserted
+    unless the one-live-enrollment constraint already holds one (a concurrent call's: the INSERT
+    waits for it), with no savepoint either way."""
+    if plan.live_id is not None:
+        existing = _live_in(lead, plan).filter(pk=plan.live_id).first()
+        if existing is not None:
+            existing.lead = lead
+            return existing, False
+    enrollment = Enrollment(
+        workspace_id=lead.workspace_id, lead=lead, sequence_id=plan.sequence_id, **fields
+    )
+    now = timezone.now()
+    ahead = _due_steps(enrollment, plan.steps, now=now)
+    enrollment.next_due_at = ahead[0][0] if ahead else None
+    if not insert_unless_conflict(enrollment):
+        existing = _live_in(lead, plan).first()
+        if existing is None:  # ended again since the INSERT saw it: try once more
+            return _get_or_create_live(lead, replace(plan, live_id=None), **fields)
+        existing.lead = lead
         return existing, False
-    try:
-        with transaction.atomic():
-            created = Enrollment.objects.create(
-                workspace_id=lead.workspace_id, lead=lead, sequence=sequence, **fields
-            )
-            return created, True
-    except IntegrityError:  # a concurrent call enrolled the lead first
-        return live(lead, triggers=[sequence.trigger]).get(sequence=sequence), False
+    _skip_passed(enrollment, plan.steps, why="had passed when the lead was enrolled", now=now)
+    if not ahead:
+        _set_next(enrollment, ahead, [])
+    return enrollment, True
+
+
+def _live_in(lead, plan: _Plan) -> QuerySet[Enrollment]:
+    qs = Enrollment.objects.select_for_update().filter(
+        lead_id=lead.pk, sequence_id=plan.sequence_id, state__in=Enrollment.LIVE
+    )
+    return qs
 
 
 def _reactivate(enrollment: Enrollment) -> bool:
@@ -196,22 +287,48 @@ def _reactivate(enrollment: Enrollment) -> bool:
     return True
 
 
-def _skip_passed(enrollment: Enrollment, *, why: str) -> None:
-    now = timezone.now()
-    done = SentStep.objects.filter(enrollment_id=enrollment.pk).values("step_id")
-    zone = zone_named(enrollment.lead.timezone, enrollment.lead.workspace.timezone)
+def _due_steps(enrollment: Enrollment, steps, *, now) -> list[tuple[datetime, _Step]]:
+    """The steps still ahead, in sending order (``next_step``'s order), with their due times."""
+    order = sorted(steps, key=lambda s: (s.delay_minutes, s.position, s.pk))
+    due = [(due_at(enrollment, step), step) for step in order]
+    return [(when, step) for when, step in due if when >= now]
+
+
+def _skip_passed(
+    enrollment: Enrollment, steps, *, why: str, now: datetime | None = None
+) -> list[tuple[datetime, _Step]]:
+    """Record as skipped the ``steps`` (not done yet) whose time has passed; the others, in
+    sending order with their due times."""
+    now = now or timezone.now()
+    ahead = _due_steps(enrollment, steps, now=now)
+    left = {step.pk for _, step in ahead}
     skipped = []
-    for step in Step.objects.filter(sequence_id=enrollment.sequence_id).exclude(pk__in=done):
+    for step in steps:
+        if step.pk in left:
+            continue
         due = due_at(enrollment, step)
-        if due < now:
-            detail = f"Its time ({format_time(due, zone)}) {why}."
-            skipped.append(
-                SentStep(
-                    enrollment=enrollment,
-                    step=step,
-                    due_at=due,
-                    outcome=SentStep.Outcome.SKIPPED,
-                    detail=detail[:300],
-                )
+        zone = zone_named(enrollment.lead.timezone, enrollment.lead.workspace.timezone)
+        skipped.append(
+            SentStep(
+                enrollment=enrollment,
+                step_id=step.pk,
+                due_at=due,
+                outcome=SentStep.Outcome.SKIPPED,
+                detail=f"Its time ({format_time(due, zone)}) {why}."[:300],
             )
-    SentStep.objects.bulk_create(skipped, ignore_conflicts=True)
+        )
+    if skipped:
+        SentStep.objects.bulk_create(skipped, ignore_conflicts=True)
+    return ahead
+
+
+def _set_next(enrollment: Enrollment, ahead, fields: list[str]) -> None:
+    """``refresh`` with what the caller knows already: the steps still ahead."""
+    enrollment.next_due_at = ahead[0][0] if ahead else None
+    fields = [*fields, "next_due_at", "updated_at"]
+    if not ahead and enrollment.state == State.ACTIVE:
+        enrollment.state = State.COMPLETED
+        enrollment.end_reason = Reason.FINISHED
+        enrollment.ended_at = timezone.now()
+        fields += ["state", "end_reason", "ended_at"]
+    enrollment.save(update_fields=fields)

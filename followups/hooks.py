@@ -7,8 +7,9 @@ rolled-back booking leaves no enrollment and no task behind. Nothing here calls 
 provider or sends a message: a message is only stored ``queued`` and sent after commit by
 ``followups.tasks.send_message``.
 
-Each hook is ``transaction.atomic``: a savepoint inside the lifecycle's transaction, or a
-transaction of its own when called alone (it locks the enrollments it changes). Each is
+Each hook is ``transaction.atomic(savepoint=False)``: part of the lifecycle's transaction (an
+error rolls all of it back, no savepoint needed), or a transaction of its own when called alone
+(it locks the enrollments it changes). Each is
 idempotent: a repeated call finds the live enrollment (one per lead and sequence, a
 database constraint) and the task (unique dedupe key) it made the first time. ``appointment`` is
 a ``booking.models.Appointment``; only its plain fields are read (pk, lead, start_at, status,
@@ -30,7 +31,7 @@ Reason = Enrollment.EndReason
 POST_BOOKING = [Trigger.POST_BOOKING]
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def on_booked(*, appointment, source: str, confirm_channel: str | None = None) -> None:
     """Booked, by any path (webhook, auto-book, manual, reconcile): the pre-booking sequences
     have done their job; the meeting's reminders start; when we booked it from the lead's reply,
@@ -55,7 +56,7 @@ def on_booked(*, appointment, source: str, confirm_channel: str | None = None) -
         )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def on_canceled(*, appointment) -> None:
     """Canceled, not as part of a reschedule: its reminders stop, a setter gets a rebook task and
     the lead the rebook sequence, unless it still has another live meeting."""
@@ -88,7 +89,7 @@ def on_canceled(*, appointment) -> None:
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def on_rescheduled(*, old, new) -> None:
     """The meeting moved (for GHL ``old`` and ``new`` are the same row): its reminders move with
     it. Steps already sent are not sent again; steps whose new time has passed are skipped."""
@@ -123,7 +124,7 @@ def on_rescheduled(*, old, new) -> None:
         _follow_meeting(lead, new)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def on_no_show(*, appointment) -> None:
     """The lead missed the meeting: its reminders stop, a setter gets a task, the lead the
     no-show sequence."""
@@ -156,7 +157,7 @@ def on_no_show(*, appointment) -> None:
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def on_no_show_cleared(*, appointment) -> None:
     """The no-show mark was a mistake: the no-show sequence and task stop, and the meeting's
     reminders resume if it is still ahead."""
@@ -197,13 +198,11 @@ def on_no_show_cleared(*, appointment) -> None:
         _follow_meeting(lead, appointment)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def on_lead_replied(*, lead, channel: str = "") -> None:
     """The lead wrote back: the no-response nudges pause (nothing more is sent for them)."""
     enrollments.stop(
-        Enrollment.objects.filter(
-            lead_id=lead.pk, sequence__trigger=Trigger.NO_RESPONSE, state=State.ACTIVE
-        ),
+        enrollments.live(lead, triggers=[Trigger.NO_RESPONSE]).filter(state=State.ACTIVE),
         reason=Reason.REPLIED,
         state=State.PAUSED,
     )
@@ -216,21 +215,14 @@ def _follow_meeting(lead: Lead, appointment) -> None:
     """Start the meeting's reminders. A live post-booking enrollment tied to another meeting is
     moved onto this one rather than run twice: it is almost always the new half of a reschedule
     whose two halves reached us apart, and the lead's reminders follow its latest booking."""
-    results = enrollments.enroll(
+    enrollments.enroll(
         lead=lead,
         trigger=Trigger.POST_BOOKING,
         anchor=appointment.start_at,
         appointment_id=appointment.pk,
         meeting_at=appointment.start_at,
+        move_why="had passed when the meeting was moved",
     )
-    for enrollment, created in results:
-        if not created and enrollment.appointment_id != appointment.pk:
-            enrollments.move(
-                enrollment,
-                start=appointment.start_at,
-                appointment_id=appointment.pk,
-                why="had passed when the meeting was moved",
-            )
 
 
 def _zone(lead: Lead):

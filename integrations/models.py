@@ -74,6 +74,10 @@ class WebhookDelivery(models.Model):
 
     FINAL_FROM_MAPPER = (State.PROCESSED, State.IGNORED, State.UNMATCHED)
     REPLAYABLE = (State.FAILED, State.UNMATCHED)
+    # Not a column: the ``config`` of the workspace's connection to ``provider``, read with the
+    # row by the statement that claims it (integrations.processing), so a mapper needs no query
+    # of its own for it. None when not read that way, or when there is no connection.
+    connection_config: dict | None = None
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="deliveries")
     provider = models.CharField(max_length=30)
