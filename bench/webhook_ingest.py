@@ -201,10 +201,6 @@ def _configure_environment(args: argparse.Namespace) -> None:
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "TRUST_X_FORWARDED_PROTO": "1",
             "LOG_LEVEL": "WARNING",
-            # DEBUG off requires a mail server; the benchmark sends no mail.
-            "EMAIL_URL": "dummy://",
-            # Plain HTTP on the loopback, as behind a TLS-terminating proxy: no redirect.
-            "SECURE_SSL_REDIRECT": "0",
             # Nothing may leave the machine: a stray provider call is refused at once.
             "CALENDLY_API_BASE": "http://127.0.0.1:9",
             "GHL_API_BASE": "http://127.0.0.1:9",
