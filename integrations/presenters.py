@@ -80,7 +80,9 @@ def build_cards(
     bound form with errors to show again, ``revealed`` a secret to show this once, by provider."""
     stored = selectors.connections_by_provider(workspace=workspace)
     specs = all_specs()
-    deliveries = selectors.last_deliveries(workspace=workspace, providers=[s.name for s in specs])
+    # The glance (last webhook) is drawn on booking providers' cards only.
+    glanced = [s.name for s in specs if s.books]
+    deliveries = selectors.last_deliveries(workspace=workspace, providers=glanced)
     reconciled = selectors.reconcile_states(workspace=workspace)
     cards = []
     for spec in specs:
