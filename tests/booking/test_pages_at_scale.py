@@ -100,6 +100,29 @@ def test_a_busy_day_draws_its_first_meetings_and_counts_the_rest(setter, workspa
     assert "and 5 more" in response.content.decode()
 
 
+# The week view: session, user, workspace, role, the live version, then for today's list and
+# for the week the ranked meetings and their leads, and the workspace switcher.
+WEEK_STATEMENTS = 10
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_week_view_reads_only_what_it_draws(setter, workspace):
+    friday = dt.datetime(2026, 12, 4, 8, 0, tzinfo=NEW_YORK)
+    meetings(workspace, DAY_LIMIT + 5, start=friday, step=dt.timedelta(minutes=10))
+    meetings(workspace, 3, start=NOW + dt.timedelta(hours=1), status="canceled")
+    with CaptureQueriesContext(connection) as queries:
+        response = setter.get(reverse("appointment_week", args=[workspace.public_id]))
+    assert response.status_code == 200
+    assert len(queries.captured_queries) <= WEEK_STATEMENTS
+    ranked = [q["sql"] for q in queries.captured_queries if "ROW_NUMBER" in q["sql"].upper()]
+    assert len(ranked) == 2  # today's list and the week, each one statement
+    # Only the columns a slot shows: not the hosts, the provider's ids, the reasons...
+    assert all('"hosts"' not in sql and '"external_id"' not in sql for sql in ranked)
+    html = response.content.decode()
+    assert html.count("· Canceled · GoHighLevel</span></a></li>") == 3  # today: status, provider
+    assert "and 5 more" in html
+
+
 def test_each_host_is_listed_once_with_a_name(workspace):
     lead = LeadFactory(workspace=workspace)
     for email, name in [("b@x.example", "Blake"), ("a@x.example", ""), ("a@x.example", "Avery")]:
