@@ -11,7 +11,14 @@ from django.utils import timezone
 
 from booking.models import Appointment
 from booking.selectors import appointments_version
-from booking.week import TODAY_LIMIT, appointments_in, build_week, first_of_each_day, week_of
+from booking.week import (
+    TODAY_LIMIT,
+    appointments_in,
+    build_week,
+    first_of_each_day,
+    slots_of,
+    week_of,
+)
 from workspaces import provider_choices
 from workspaces.access import MEMBERS, workspace_view
 from workspaces.formatting import zone_named
@@ -35,14 +42,16 @@ def appointment_week(request):
     filters = {"status": status, "provider": provider}
     rows = appointments_in(workspace=workspace, start=week.start, end=week.end, **filters)
     day_start = datetime.combine(today, time.min, tzinfo=zone)
-    today_rows = list(
-        first_of_each_day(
-            appointments_in(
-                workspace=workspace, start=day_start, end=day_start + timedelta(days=1), **filters
-            ),
-            zone,
-            limit=TODAY_LIMIT,
-        )
+    today_rows = first_of_each_day(
+        appointments_in(
+            workspace=workspace, start=day_start, end=day_start + timedelta(days=1), **filters
+        ),
+        zone,
+        limit=TODAY_LIMIT,
+    )
+    today_slots = slots_of(today_rows, zone=zone, workspace_public_id=workspace.public_id)
+    week_slots = slots_of(
+        first_of_each_day(rows, zone), zone=zone, workspace_public_id=workspace.public_id
     )
     keep = {k: v for k, v in {**filters, "zone": zone_param}.items() if v}
     return render(
@@ -51,10 +60,12 @@ def appointment_week(request):
         {
             "week": week,
             "version": version,
-            "days": build_week(week, first_of_each_day(rows, zone), today=today),
+            "days": build_week(week, week_slots, today=today),
             "today": today,
-            "today_appointments": today_rows,
-            "today_more": today_rows[0].day_total - len(today_rows) if today_rows else 0,
+            "today_appointments": today_slots,
+            "today_more": (
+                today_slots[0].appointment.day_total - len(today_slots) if today_slots else 0
+            ),
             "tz": zone,
             "zone_param": zone_param,
             "status": status,

@@ -35,7 +35,8 @@ SUBSCRIPTION_LABELS = {
 
 def card_context(*, workspace: Workspace, **kwargs) -> dict:
     """Called by the Integrations tab as ``card_context(workspace=..., connection=...)``."""
-    status = connection.status(workspace)
+    subscription_row = Subscription.objects.filter(workspace=workspace).first()
+    status = connection.status_with(workspace, subscription_row)
     stored = kwargs.get("connection")
     live = stored is not None and stored.status != Connection.Status.DISCONNECTED
     subscription = status["subscription"]
@@ -51,7 +52,7 @@ def card_context(*, workspace: Workspace, **kwargs) -> dict:
         "calendly_scopes": scopes.REQUIRED_SCOPES,
         "calendly_oauth": connection.oauth_configured(),
         "calendly_subscription": subscription,
-        "calendly_subscription_row": Subscription.objects.filter(workspace=workspace).first(),
+        "calendly_subscription_row": subscription_row,
         "calendly_subscription_label": SUBSCRIPTION_LABELS.get(
             subscription["state"], subscription["state"]
         ),

@@ -89,10 +89,14 @@ def oauth_configured() -> bool:
 
 def status(workspace: Workspace) -> dict[str, Any]:
     """What the card and the admin API show; never a secret, only the token's last four."""
+    return status_with(workspace, Subscription.objects.filter(workspace=workspace).first())
+
+
+def status_with(workspace: Workspace, subscription: Subscription | None) -> dict[str, Any]:
+    """``status`` from the subscription row the caller already read (the card shows it too)."""
     stored = load(workspace)
     live = stored is not None and stored.status != Connection.Status.DISCONNECTED
     config = stored.config if live else {}
-    subscription = Subscription.objects.filter(workspace=workspace).first()
     return {
         "provider": PROVIDER,
         "connected": bool(live and stored.is_usable and config.get("event_type_uri")),

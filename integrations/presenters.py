@@ -79,8 +79,13 @@ def build_cards(
     """One card per registered provider, rendered from its own template; ``forms`` holds a
     bound form with errors to show again, ``revealed`` a secret to show this once, by provider."""
     stored = selectors.connections_by_provider(workspace=workspace)
+    specs = all_specs()
+    # The glance (last webhook) is drawn on booking providers' cards only.
+    glanced = [s.name for s in specs if s.books]
+    deliveries = selectors.last_deliveries(workspace=workspace, providers=glanced)
+    reconciled = selectors.reconcile_states(workspace=workspace)
     cards = []
-    for spec in all_specs():
+    for spec in specs:
         connection = stored.get(spec.name)
         form = forms.get(spec.name)
         if form is None and provider_actions.can_connect(spec):
@@ -98,14 +103,21 @@ def build_cards(
             is_booking_provider=workspace.booking_provider == spec.name,
             extra=extra,
         )
-        card.html = render_to_string(card.template, _card_context(card, workspace), request)
+        context = {
+            **_card_context(card, workspace),
+            "last_delivery": deliveries.get(spec.name),
+            "last_reconcile": reconciled.get(spec.name),
+            **card.extra,
+        }
+        card.html = render_to_string(card.template, context, request)
         cards.append(card)
     return cards
 
 
 def _card_context(card: Card, workspace: Workspace) -> dict:
-    """What a card template sees: ``card`` and its parts at the top level, the tab's URLs for
-    this provider, and whatever the provider's ``card_context`` returned."""
+    """What a card template sees: ``card`` and its parts at the top level and the tab's URLs for
+    this provider (``build_cards`` adds the last delivery and reconcile run, read for all cards
+    at once, and whatever the provider's ``card_context`` returned)."""
     args = [workspace.public_id, card.spec.name]
     return {
         "workspace": workspace,
@@ -124,9 +136,6 @@ def _card_context(card: Card, workspace: Workspace) -> dict:
         "test_event_url": reverse("integrations_test_event", args=args)
         if sample_delivery.can_send(card.spec)
         else "",
-        "last_delivery": selectors.last_delivery(workspace=workspace, provider=card.spec.name),
-        "last_reconcile": selectors.reconcile_state(workspace=workspace, provider=card.spec.name),
-        **card.extra,
     }
 
 

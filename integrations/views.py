@@ -296,15 +296,20 @@ def _context(
     channel_form=None,
 ) -> dict:
     workspace = request.workspace
-    cards = build_cards(request=request, workspace=workspace, forms=forms or {}, revealed=revealed)
-    return {
-        "cards": cards,
-        **_booking_context(request, provider_form=provider_form, auto_book_form=auto_book_form),
-        **messaging_context(workspace, form=channel_form),
-        **_deliveries_context(request),
-        "audit_rows": audit_rows(selectors.audit_log(workspace=workspace)),
-        "messaging_summary": messaging_summary(workspace),
-    }
+    # The cards, the booking and messaging sections and the summary all ask about the same few
+    # connections: read them once for the whole page.
+    with selectors.connections_read_once(workspace=workspace):
+        cards = build_cards(
+            request=request, workspace=workspace, forms=forms or {}, revealed=revealed
+        )
+        return {
+            "cards": cards,
+            **_booking_context(request, provider_form=provider_form, auto_book_form=auto_book_form),
+            **messaging_context(workspace, form=channel_form),
+            **_deliveries_context(request),
+            "audit_rows": audit_rows(selectors.audit_log(workspace=workspace)),
+            "messaging_summary": messaging_summary(workspace),
+        }
 
 
 def _booking_context(request, *, provider_form=None, auto_book_form=None) -> dict:

@@ -18,14 +18,21 @@ def workspace_nav(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    # Worked out once per request: a page that renders parts of itself on their own (the
+    # Integrations tab's cards) runs the context processors once per part.
+    # (Kept with the workspace and roles it was for, in case a page renders before choosing.)
     workspace = getattr(request, "workspace", None)
     roles = getattr(request, "workspace_roles", set())
-    return {
-        "nav_workspaces": workspaces_for(user).only("public_id", "name"),
-        "current_workspace": workspace,
-        "current_roles": roles,
-        "workspace_links": _links(workspace, roles, request.path) if workspace else [],
-    }
+    found = request.__dict__.get("_workspace_nav")
+    if found is None or found[0] is not workspace or found[1] != roles:
+        nav = {
+            "nav_workspaces": workspaces_for(user).only("public_id", "name"),
+            "current_workspace": workspace,
+            "current_roles": roles,
+            "workspace_links": _links(workspace, roles, request.path) if workspace else [],
+        }
+        found = request._workspace_nav = (workspace, set(roles), nav)
+    return found[2]
 
 
 def _links(workspace, roles, path):

@@ -46,12 +46,14 @@ def test_this_week_shows_each_meeting_on_its_local_day_and_marks_today(setter_cl
 
     days = response.context["days"]
     assert [d.date.isoformat() for d in days][0] == "2026-11-30"  # the Monday
-    assert [a.lead.first_name for a in days[1].appointments] == ["Late"]
+    assert [s.appointment.lead.first_name for s in days[1].appointments] == ["Late"]
     assert [d.is_today for d in days] == [False, False, False, True, False, False, False]
     html = response.content.decode()
     assert 'title="Tue Dec 1, 11:30 PM EST">11:30 PM</time>' in html
     assert "NextWeek" not in html
-    assert [a.lead.first_name for a in response.context["today_appointments"]] == ["Today"]
+    assert [s.appointment.lead.first_name for s in response.context["today_appointments"]] == [
+        "Today"
+    ]
 
 
 @time_machine.travel(NOW, tick=False)
