@@ -161,6 +161,15 @@ class DemoStack:
             {"access_token": SANDBOX_TOKEN, "event_type": f"{self.sandbox_url}{EVENT_TYPE_PATH}"},
         )
         assert answer.status_code == 200, answer.text
+        # The worker makes the webhook subscription after the answer, as the card says: wait
+        # for it, as a user waits for "active", or a booking made first has no webhook at all.
+        self.wait_for(
+            lambda: any(
+                sub["state"] == "active" for sub in self.sandbox_state()["webhook_subscriptions"]
+            ),
+            timeout=60,
+            every=0.2,
+        )
         return answer.json()
 
     def sandbox_state(self) -> dict:
