@@ -89,4 +89,6 @@ def test_each_card_still_shows_its_own_last_delivery_and_sync(
     assert "AppointmentCreate" in cards["ghl"] and "invitee.created" not in cards["ghl"]
     assert "GHL said 503" in cards["ghl"] and "GHL said 503" not in cards["calendly"]
     assert "not run yet" in cards["calendly"]
-    assert all(card.is_connected for card in response.context["cards"])
+    # The four this test connected (a test-only provider another test imported may be listed).
+    connected = {card.spec.name for card in response.context["cards"] if card.is_connected}
+    assert {"calendly", "ghl", "email", "webhook_out"} <= connected
