@@ -34,8 +34,14 @@ WORKER := $(BIN)/celery -A config --quiet worker --loglevel $(WORKER_LOGLEVEL) -
 # threads can hang before it starts, and then no periodic job ever runs.
 BEAT := $(BIN)/celery -A config --quiet beat --loglevel $(WORKER_LOGLEVEL)
 
+# Ctrl-C: each process gets its signal and a warm shutdown; one that is still running 10 s later
+# (a worker interrupted while it was still starting can wait for ever) is killed with its pool.
+# Its unacknowledged tasks run again at the next start (acks_late; every task is idempotent).
+STOP_WITHIN_10S = for i in $$(seq 40); do { kill -0 $$worker || kill -0 $$beat; } 2>/dev/null || break; \
+	sleep 0.25; done; pkill -KILL -P $$worker 2>/dev/null; kill -KILL $$worker $$beat 2>/dev/null; true
+
 define SERVE
-@trap 'kill $$worker $$beat $$sandbox 2>/dev/null; wait' EXIT INT TERM; \
+@trap 'kill $$worker $$beat $$sandbox 2>/dev/null; $(STOP_WITHIN_10S); wait' EXIT INT TERM; \
 $(1) \
 $(2) $(WORKER) & worker=$$!; \
 $(2) $(BEAT) & beat=$$!; \
