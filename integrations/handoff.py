@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection
 from django.utils import timezone
 
-from integrations.models import WebhookDelivery
+from integrations.models import DispatchMark, WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -49,9 +49,21 @@ _WITH_NOTIFY = _STORE.format(notify=f", pg_notify('{CHANNEL}', id::text)")
 _WITHOUT_NOTIFY = _STORE.format(notify="")
 _FIND = f"SELECT id FROM {_TABLE} WHERE {_KEY}"
 CATCH_UP_SECONDS = 60  # older waiting rows are the sweep's
+_MARK = connection.ops.quote_name(DispatchMark._meta.db_table)
+# Recent rows still waiting that no dispatcher has handed on: a row at or below the mark was
+# enqueued, and its message is at the broker (or was lost with a killed worker, and the sweep
+# sends it once). Sending those again here would race the sweep for the same row.
 _WAITING = (
     f"SELECT id FROM {_TABLE} WHERE state = 'received' AND retry_at IS NULL"
-    " AND received_at > now() - make_interval(secs => %s) ORDER BY received_at"
+    " AND received_at > now() - make_interval(secs => %s)"
+    f" AND id > COALESCE((SELECT last_id FROM {_MARK} WHERE id = 1), 0) ORDER BY received_at"
+)
+# Raised before the ids are enqueued: a dispatcher that dies in between leaves them to the sweep,
+# as it does for what it heard and never sent.
+_RAISE_MARK = (
+    f"INSERT INTO {_MARK} (id, last_id, updated_at) VALUES (1, %s, now())"
+    f" ON CONFLICT (id) DO UPDATE SET last_id = GREATEST({_MARK}.last_id, EXCLUDED.last_id),"
+    " updated_at = EXCLUDED.updated_at"
 )
 
 
@@ -145,11 +157,10 @@ def dispatch_forever(
                 listener.execute(f"LISTEN {CHANNEL}")
                 logger.info("Dispatcher listening on %s", CHANNEL)
                 # What was announced while nobody listened (a start, a take-over) is not sent
-                # again: enqueue the recent rows still waiting, instead of leaving them to the
-                # sweep's minute. Enqueueing one twice is harmless.
+                # again: enqueue the recent rows still waiting that no dispatcher handed on,
+                # instead of leaving them to the sweep's minute.
                 waiting = [pk for (pk,) in listener.execute(_WAITING, [CATCH_UP_SECONDS])]
-                for start in range(0, len(waiting), BATCH_MAX):
-                    enqueue(waiting[start : start + BATCH_MAX])
+                _hand_on(listener, enqueue, waiting)
                 listening()
                 while not stop():
                     _dispatch_burst(listener, enqueue, idle_seconds)
@@ -209,6 +220,14 @@ def _dispatch_burst(listener, enqueue, idle_seconds: float) -> None:
             logger.warning(
                 "Dispatcher ignored a notification that is not an id: %r", note.payload[:50]
             )
+    _hand_on(listener, enqueue, ids)
+
+
+def _hand_on(listener, enqueue, ids: list[int]) -> None:
+    """Raise the mark to the highest id, then enqueue the ids in batches."""
+    if not ids:
+        return
+    listener.execute(_RAISE_MARK, [max(ids)])
     for start in range(0, len(ids), BATCH_MAX):
         enqueue(ids[start : start + BATCH_MAX])
 

@@ -155,3 +155,17 @@ class ReconcileState(models.Model):
     def __str__(self):
         failures = self.consecutive_failures
         return f"{self.provider} reconcile of {self.workspace_id} ({failures} failures)"
+
+
+class DispatchMark(models.Model):
+    """The highest delivery id the NOTIFY dispatcher has handed to the broker
+    (``integrations.handoff``). A dispatcher that starts or takes over enqueues only the waiting
+    rows above it: a row at or below it was enqueued already, and if that message was lost with
+    a killed worker, the sweep sends it again, once."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)  # one row
+    last_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"dispatched up to delivery {self.last_id}"

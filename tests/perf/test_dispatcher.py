@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from integrations import handoff, inbox
 from tests.calendly.helpers import fixture_bytes
@@ -114,3 +115,23 @@ def test_deliveries_announced_together_are_enqueued_as_one_batch(workspace):
         assert dispatcher.batches == [burst]
     finally:
         dispatcher.stop()
+
+
+def test_a_dispatcher_that_takes_over_leaves_what_was_handed_on_to_the_sweep(workspace):
+    # A worker killed mid-delivery takes its dispatcher with it; the delivery's message is
+    # unacknowledged at the broker and the sweep sends it again. The next dispatcher must not
+    # send it too, or two workers race for it.
+    first = Dispatcher().start()
+    assert first.ready.wait(10)
+    handed_on = store(workspace)
+    wait_for(lambda: first.heard == [handed_on])
+    first.stop()
+
+    unheard = store(workspace)  # stored while nobody listened
+    second = Dispatcher().start()
+    try:
+        assert second.ready.wait(10)
+        assert second.heard == [unheard]
+        assert inbox.sweep_pending(now=timezone.now() + inbox.SWEEP_AFTER) == 2
+    finally:
+        second.stop()
