@@ -40,6 +40,20 @@ def group_alive(pgid: int) -> bool:
     return True
 
 
+def still_running(pgid: int, output) -> str:
+    """What a failed stop left behind, for the failure message: the group's processes, and the
+    Python ones' stacks (PYTHONFAULTHANDLER makes SIGABRT print them into make's log)."""
+    ps = subprocess.run(
+        ["ps", "-o", "pid,ppid,stat,nlwp,args", "-g", str(pgid)], capture_output=True, text=True
+    ).stdout
+    for line in ps.splitlines()[1:]:
+        if "python" in line:
+            os.kill(int(line.split()[0]), signal.SIGABRT)
+    time.sleep(2)
+    output.seek(0)
+    return f"{ps}\n{output.read()[-20000:]}"
+
+
 @pytest.fixture
 def make_run(tmp_path):
     port = free_port()
@@ -49,7 +63,9 @@ def make_run(tmp_path):
         if key not in {"DATABASE_URL", "REDIS_URL", "CELERY_TASK_ALWAYS_EAGER", "PUBLIC_BASE_URL"}
     }
     env.update(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", EMBEDDED_DIR=str(tmp_path / "var")
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        EMBEDDED_DIR=str(tmp_path / "var"),
+        PYTHONFAULTHANDLER="1",
     )
     output = (tmp_path / "make.log").open("w+")
     process = subprocess.Popen(
@@ -90,9 +106,13 @@ def test_make_run_serves_on_its_port_runs_the_schedule_and_stops_on_ctrl_c(make_
         assert alarming not in printed, printed
 
     os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
-    process.wait(timeout=30)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"make run outlived Ctrl-C by 30 s:\n{still_running(process.pid, output)}")
     deadline = time.monotonic() + 30
     while group_alive(process.pid) and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert not group_alive(process.pid), "a process of make run outlived Ctrl-C"
+    if group_alive(process.pid):
+        pytest.fail(f"a process of make run outlived Ctrl-C:\n{still_running(process.pid, output)}")
     assert healthz(port) is None
