@@ -36,6 +36,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def as_from_a_terminal() -> None:
+    """Start make as a shell in a terminal does: Ctrl-C's signal neither ignored nor blocked.
+    A suite started in the background (``make test &``, a CI runner) inherits SIGINT ignored,
+    and a shell that starts with it ignored can't trap it: Ctrl-C would reach nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 class DemoStack:
     def __init__(self, workdir: Path, *, database_url: str = ""):
         self.workdir = Path(workdir)
@@ -74,6 +82,7 @@ class DemoStack:
             stdout=self.log_path.open("w"),
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=as_from_a_terminal,
         )
         try:
             self.wait_for(lambda: (self.health() or {}).get("scheduler") == "ok", READY_TIMEOUT)

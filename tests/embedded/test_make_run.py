@@ -2,6 +2,7 @@
 port, a real worker with beat runs the periodic jobs (/healthz says "scheduler": "ok" well within
 three minutes), nothing it prints reads like an error, and Ctrl-C stops every process."""
 
+import contextlib
 import json
 import os
 import signal
@@ -13,6 +14,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.embedded.stack import as_from_a_terminal
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent  # the virtualenv the suite runs in is already installed
@@ -46,12 +49,19 @@ def still_running(pgid: int, output) -> str:
     ps = subprocess.run(
         ["ps", "-o", "pid,ppid,stat,nlwp,args", "-g", str(pgid)], capture_output=True, text=True
     ).stdout
+    signals = []
+    for line in ps.splitlines()[1:]:
+        pid = int(line.split()[0])
+        with contextlib.suppress(OSError):
+            status = Path(f"/proc/{pid}/status").read_text().splitlines()
+            signals.append(f"{pid}: " + " ".join(s for s in status if s.startswith("Sig")))
     for line in ps.splitlines()[1:]:
         if "python" in line:
             os.kill(int(line.split()[0]), signal.SIGABRT)
     time.sleep(2)
     output.seek(0)
-    return f"{ps}\n{output.read()[-20000:]}"
+    signals = "\n".join(signals)
+    return f"{ps}\n{signals}\n{output.read()[-20000:]}"
 
 
 @pytest.fixture
@@ -84,6 +94,7 @@ def make_run(tmp_path):
         stdout=output,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        preexec_fn=as_from_a_terminal,
     )
     yield port, process, output
     if group_alive(process.pid):
