@@ -36,12 +36,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def as_from_a_terminal() -> None:
-    """Start make as a shell in a terminal does: Ctrl-C's signal neither ignored nor blocked.
-    A suite started in the background (``make test &``, a CI runner) inherits SIGINT ignored,
-    and a shell that starts with it ignored can't trap it: Ctrl-C would reach nothing."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+# Start make as a shell in a terminal does: Ctrl-C's signal neither ignored nor blocked. A suite
+# started in the background (``make test &``, a CI runner) inherits SIGINT ignored, and a shell
+# that starts with it ignored can't trap it: Ctrl-C would reach only the Celery processes. A
+# small exec'ing launcher rather than ``preexec_fn``, which is unsafe in a process with threads.
+AS_FROM_A_TERMINAL = [
+    sys.executable,
+    "-c",
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL);"
+    " signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT});"
+    " os.execvp(sys.argv[1], sys.argv[1:])",
+]
 
 
 class DemoStack:
@@ -67,6 +72,7 @@ class DemoStack:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
             [
+                *AS_FROM_A_TERMINAL,
                 "make",
                 "--no-print-directory",
                 "demo",
@@ -82,7 +88,6 @@ class DemoStack:
             stdout=self.log_path.open("w"),
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=as_from_a_terminal,
         )
         try:
             self.wait_for(lambda: (self.health() or {}).get("scheduler") == "ok", READY_TIMEOUT)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.embedded.stack import as_from_a_terminal
+from tests.embedded.stack import AS_FROM_A_TERMINAL
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent  # the virtualenv the suite runs in is already installed
@@ -81,6 +81,7 @@ def make_run(tmp_path):
     process = subprocess.Popen(
         # -o: the virtualenv counts as installed (the suite's own), so make installs nothing.
         [
+            *AS_FROM_A_TERMINAL,
             "make",
             "--no-print-directory",
             "run",
@@ -94,7 +95,6 @@ def make_run(tmp_path):
         stdout=output,
         stderr=subprocess.STDOUT,
         start_new_session=True,
-        preexec_fn=as_from_a_terminal,
     )
     yield port, process, output
     if group_alive(process.pid):
