@@ -51,7 +51,7 @@ def record_booked(
     ``hosts`` (and the event type's name), when the provider names them, are written with a
     new row, or brought up to date on one we had."""
     with transaction.atomic(savepoint=False):
-        lead = lead if locked else _lock_lead(lead)
+        lead = _lock_lead(lead, locked=locked)
         details = {}
         if hosts is not None:
             details = booking_hosts.fields_for_new(
@@ -97,7 +97,7 @@ def record_canceled(
 ) -> Appointment:
     """A booking was canceled (not as part of a reschedule: see ``record_rescheduled``)."""
     with transaction.atomic(savepoint=False):
-        lead = lead if locked else _lock_lead(lead)
+        lead = _lock_lead(lead, locked=locked)
         appointment, created = _get_or_create(
             workspace, lead, ref, status=Status.CANCELED, start=start, end=end, source=source
         )
@@ -135,7 +135,7 @@ def record_rescheduled(
     if old_ref.external_id == new_ref.external_id:
         return _move_in_place(workspace, lead, old_ref, new_start, new_end, source, locked)
     with transaction.atomic(savepoint=False):
-        lead = lead if locked else _lock_lead(lead)
+        lead = _lock_lead(lead, locked=locked)
         old, _ = _get_or_create(
             workspace,
             lead,
@@ -172,7 +172,7 @@ def record_no_show(
     locked: bool = False,
 ) -> Appointment:
     with transaction.atomic(savepoint=False):
-        lead = lead if locked else _lock_lead(lead)
+        lead = _lock_lead(lead, locked=locked)
         appointment, created = _get_or_create(
             workspace, lead, ref, status=Status.NO_SHOW, start=start, end=end, source=source
         )
@@ -191,7 +191,7 @@ def record_no_show_cleared(
 ) -> Appointment | None:
     """The no-show mark was removed at the provider: the meeting counts as held (or still ahead)."""
     with transaction.atomic(savepoint=False):
-        lead = lead if locked else _lock_lead(lead)
+        lead = _lock_lead(lead, locked=locked)
         appointment = _find(workspace, ref, for_update=True)
         if appointment is None or appointment.status != Status.NO_SHOW:
             return appointment
@@ -209,7 +209,7 @@ def record_completed(
 ) -> Appointment | None:
     """The provider says the lead showed up."""
     with transaction.atomic(savepoint=False):
-        lead = lead if locked else _lock_lead(lead)
+        lead = _lock_lead(lead, locked=locked)
         appointment = _find(workspace, ref, for_update=True)
         if appointment is None or appointment.status not in {Status.BOOKED, Status.NO_SHOW}:
             return appointment
@@ -222,7 +222,10 @@ def record_completed(
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _lock_lead(lead: Lead) -> Lead:
+def _lock_lead(lead: Lead, *, locked: bool) -> Lead:
+    """The lead, its row locked in this transaction: as given when the caller ``locked`` it."""
+    if locked:
+        return lead
     # Only the lead's row: FOR UPDATE on the join would lock the workspace row too, and make
     # every event of a workspace wait for the one before it.
     return Lead.objects.select_for_update(of=("self",)).select_related("workspace").get(pk=lead.pk)
@@ -292,7 +295,7 @@ def _find_or_create_new_half(workspace, lead, ref, start, end, source) -> Appoin
 
 def _move_in_place(workspace, lead, ref, start, end, source, locked=False) -> Appointment:
     with transaction.atomic(savepoint=False):
-        lead = lead if locked else _lock_lead(lead)
+        lead = _lock_lead(lead, locked=locked)
         appointment, created = _get_or_create(
             workspace, lead, ref, status=Status.BOOKED, start=start, end=end, source=source
         )

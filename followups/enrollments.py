@@ -268,10 +268,9 @@ def _get_or_create_live(lead, plan: _Plan, **fields) -> tuple[Enrollment, bool]:
 
 
 def _live_in(lead, plan: _Plan) -> QuerySet[Enrollment]:
-    qs = Enrollment.objects.select_for_update().filter(
+    return Enrollment.objects.select_for_update().filter(
         lead_id=lead.pk, sequence_id=plan.sequence_id, state__in=Enrollment.LIVE
     )
-    return qs
 
 
 def _reactivate(enrollment: Enrollment) -> bool:
@@ -303,11 +302,11 @@ def _skip_passed(
     ahead = _due_steps(enrollment, steps, now=now)
     left = {step.pk for _, step in ahead}
     skipped = []
-    for step in steps:
-        if step.pk in left:
-            continue
-        due = due_at(enrollment, step)
+    passed = [step for step in steps if step.pk not in left]
+    if passed:
         zone = zone_named(enrollment.lead.timezone, enrollment.lead.workspace.timezone)
+    for step in passed:
+        due = due_at(enrollment, step)
         skipped.append(
             SentStep(
                 enrollment=enrollment,

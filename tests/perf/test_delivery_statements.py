@@ -45,12 +45,14 @@ def event_body(name: str, *, invitee: str, start: datetime, **payload) -> bytes:
     return json.dumps(data).encode()
 
 
-def store(workspace, body: bytes) -> WebhookDelivery:
+def store(workspace, body: bytes, *, key_prefix: str = "") -> WebhookDelivery:
+    """A new stored delivery of ``body``; ``key_prefix`` stores the same event again under
+    another delivery key."""
     data = json.loads(body)
     delivery, created = inbox.accept_delivery(
         provider="calendly",
         workspace=workspace,
-        dedupe_key=f"{data['event']}:{data['payload']['uri']}",
+        dedupe_key=f"{key_prefix or data['event']}:{data['payload']['uri']}",
         event=data["event"],
         body=body,
         headers={"Content-Type": "application/json"},
@@ -176,16 +178,7 @@ def test_a_cancel_after_the_booking_and_a_repeat_stay_right(workspace, jordan, i
 
 def store_copy(workspace, body: bytes) -> WebhookDelivery:
     """The same event under another delivery key (Calendly retried it after we answered)."""
-    data = json.loads(body)
-    delivery, _ = inbox.accept_delivery(
-        provider="calendly",
-        workspace=workspace,
-        dedupe_key=f"retried:{data['payload']['uri']}",
-        event=data["event"],
-        body=body,
-        headers={},
-    )
-    return delivery
+    return store(workspace, body, key_prefix="retried")
 
 
 def test_a_second_booking_of_the_lead_moves_its_reminders(workspace, jordan, meeting):
